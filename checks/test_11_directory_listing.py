@@ -1,0 +1,25 @@
+"""The session directory can be listed, and its listing is shown and recorded.
+
+Requirements: FR-005, US2.1.
+
+Each top-level entry is listed with its kind, size and mode; a sub-directory such as
+``projects/`` is summarised by its entry count and total size. No file content is ever
+read for the listing. The listing appears at the end of the run, in ``reports/summary.md``
+and as ``entry`` properties in the JUnit XML.
+
+Fix: make the directory readable by your user (``chmod u+rx ~/.claude``).
+"""
+
+import pytest
+
+from claude_session_tokens.listing import format_listing
+from claude_session_tokens.plugin import record_section
+
+
+@pytest.mark.requirement("FR-005", "US2.1")
+def test_session_directory_can_be_listed(claude_session, record_property):
+    entries = claude_session.listing
+    lines = format_listing(claude_session.location.config_dir, entries)
+    record_section("session directory listing (FR-005)", lines)
+    for entry in entries:
+        record_property("entry", entry.line())

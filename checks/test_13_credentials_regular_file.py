@@ -1,0 +1,21 @@
+"""The credentials are a regular file (or a symlink to one).
+
+Requirements: SC-003, US2.1.
+
+A directory, a device or a dangling symlink where the credentials should be means the
+profile is damaged. Symlinks are followed, so Kubernetes-style ``..data`` links work.
+
+Fix: move the odd entry away and ``claude auth login``.
+"""
+
+import pytest
+
+from claude_session_tokens.plugin import fail_check
+
+
+@pytest.mark.requirement("SC-003", "US2.1")
+def test_credentials_are_a_regular_file(claude_session):
+    source = claude_session.location.credentials
+    problem = source.presence_problem() or source.shape_problem()
+    if problem:
+        fail_check(problem)

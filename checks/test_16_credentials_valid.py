@@ -1,0 +1,34 @@
+"""The credentials hold a usable Claude Max session.
+
+Requirements: SC-003, US1.1.
+
+``.credentials.json`` must be a JSON object whose ``claudeAiOauth`` entry has a non-empty
+``accessToken`` (a session token, not an API key), a non-empty ``refreshToken`` (the CLI
+empties it when a login has died), an integer ``expiresAt`` in epoch milliseconds,
+``scopes`` containing ``user:inference`` and ``subscriptionType`` equal to ``max`` (or the
+value of ``--expected-subscription``). Token values are never shown.
+
+Fix: ``claude auth logout && claude auth login``.
+"""
+
+import pytest
+
+from claude_session_tokens.credentials import RELOGIN, token_shape_warning
+from claude_session_tokens.findings import Finding
+from claude_session_tokens.plugin import fail_check, warn_check
+
+
+@pytest.mark.requirement("SC-003", "US1.1")
+def test_credentials_hold_a_claude_max_session(claude_session):
+    problems = claude_session.oauth_problems()
+    if problems:
+        fail_check(Finding(
+            cause="The credentials do not hold a usable Claude session:",
+            why="the pod would start signed out, or on the wrong account or plan.",
+            remedy=RELOGIN,
+            details=tuple(problems),
+        ))
+    note = token_shape_warning(claude_session.oauth)
+    if note:
+        warn_check(Finding(cause=note + ".", why="the checks may misjudge a new format.",
+                           remedy="upgrade claude-session-tokens"))

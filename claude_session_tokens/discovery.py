@@ -1,0 +1,124 @@
+"""Find the session the way the Claude CLI does (FR-003, domain.md section 2).
+
+Order: the option ``--claude-config-dir``; the environment variable ``CLAUDE_CONFIG_DIR``;
+``%USERPROFILE%\\.claude`` on Windows; ``$HOME/.claude`` elsewhere. The global config is
+``DIR/.claude.json`` when the directory came from the option or ``CLAUDE_CONFIG_DIR``, else
+``<home>/.claude.json``; a non-empty legacy ``<config dir>/.config.json`` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .findings import Finding, FindingError
+from .platforms import current_platform, is_windows
+from .sources import CredentialSource, FileCredentialSource
+
+CREDENTIALS_FILE = ".credentials.json"
+GLOBAL_CONFIG_FILE = ".claude.json"
+LEGACY_CONFIG_FILE = ".config.json"
+
+
+@dataclass(frozen=True)
+class SessionLocation:
+    """Where the session of this machine lives, and how that was decided."""
+
+    config_dir: Path
+    origin: str  # "--claude-config-dir", "CLAUDE_CONFIG_DIR", "%USERPROFILE%" or "$HOME"
+    global_config: Path
+    global_config_origin: str  # "config dir", "home", "legacy .config.json"
+    credentials: CredentialSource
+
+    @property
+    def explicit(self) -> bool:
+        """True when the user named the directory (option or CLAUDE_CONFIG_DIR)."""
+        return self.origin in ("--claude-config-dir", "CLAUDE_CONFIG_DIR")
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(name, value) pairs for the run header and the report; paths only, never contents."""
+        return [
+            ("config dir", f"{self.config_dir} (from {self.origin})"),
+            ("credentials", self.credentials.label),
+            ("global config", f"{self.global_config} ({self.global_config_origin})"),
+        ]
+
+
+def home_directory(environ: Mapping[str, str], platform: str) -> Path:
+    """The user's home as the CLI sees it: USERPROFILE on Windows, HOME elsewhere."""
+    if is_windows(platform):
+        if environ.get("USERPROFILE"):
+            return Path(environ["USERPROFILE"])
+        if environ.get("HOMEDRIVE") and environ.get("HOMEPATH"):
+            return Path(environ["HOMEDRIVE"] + environ["HOMEPATH"])
+        variable = "USERPROFILE"
+    else:
+        if environ.get("HOME"):
+            return Path(environ["HOME"])
+        try:
+            import pwd  # POSIX only; guarded by the platform check above
+
+            return Path(pwd.getpwuid(os.getuid()).pw_dir)
+        except (ImportError, KeyError, AttributeError):
+            pass
+        variable = "HOME"
+    raise FindingError(Finding(
+        cause=f"The home directory is unknown: {variable} is not set.",
+        why="the Claude CLI keeps the session under the home directory, so the suite cannot find it.",
+        remedy="pass the directory yourself: pytest checks --claude-config-dir <path to your .claude directory>",
+    ))
+
+
+def _absolute(raw: str, home: Path | None) -> Path:
+    path = Path(raw)
+    if raw.startswith("~") and home is not None:
+        path = home / raw[1:].lstrip("/\\")
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def discover(
+    option_dir: str | None,
+    environ: Mapping[str, str] | None = None,
+    platform: str | None = None,
+) -> SessionLocation:
+    """Resolve the session location; raises :class:`FindingError` when no home can be found."""
+    environ = os.environ if environ is None else environ
+    platform = platform or current_platform()
+    if option_dir:
+        origin, home = "--claude-config-dir", _optional_home(environ, platform)
+        config_dir = _absolute(option_dir, home)
+    elif environ.get("CLAUDE_CONFIG_DIR"):
+        origin, home = "CLAUDE_CONFIG_DIR", _optional_home(environ, platform)
+        config_dir = _absolute(environ["CLAUDE_CONFIG_DIR"], home)
+    else:
+        home = home_directory(environ, platform)
+        origin = "%USERPROFILE%" if is_windows(platform) else "$HOME"
+        config_dir = home / ".claude"
+
+    if origin in ("--claude-config-dir", "CLAUDE_CONFIG_DIR"):
+        global_config, global_origin = config_dir / GLOBAL_CONFIG_FILE, "in the config dir"
+    else:
+        global_config, global_origin = home / GLOBAL_CONFIG_FILE, "in the home directory"
+    legacy = config_dir / LEGACY_CONFIG_FILE
+    try:
+        if legacy.is_file() and legacy.stat().st_size > 0:
+            global_config, global_origin = legacy, "legacy .config.json, which overrides .claude.json"
+    except OSError:
+        pass
+
+    return SessionLocation(
+        config_dir=config_dir,
+        origin=origin,
+        global_config=global_config,
+        global_config_origin=global_origin,
+        credentials=FileCredentialSource(config_dir / CREDENTIALS_FILE),
+    )
+
+
+def _optional_home(environ: Mapping[str, str], platform: str) -> Path | None:
+    try:
+        return home_directory(environ, platform)
+    except FindingError:
+        return None

@@ -1,0 +1,37 @@
+"""What a check reports when something is wrong: the cause, why it matters, and the fix.
+
+Every failure and warning of the suite is a :class:`Finding`. Its text is built only from
+paths, names, counts and types, never from file contents, so it is safe to print anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, explained for the person who has to fix it."""
+
+    cause: str
+    why: str
+    remedy: str
+    details: tuple[str, ...] = field(default=())
+
+    def message(self) -> str:
+        """The text shown in pytest's short failure form, the JUnit XML and the summary."""
+        lines = [self.cause, f"Why it matters: {self.why}"]
+        lines += [f"  {d}" for d in self.details]
+        lines.append(f"Fix: {self.remedy}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+class FindingError(Exception):
+    """Raised by plain functions when they cannot go on; carries the :class:`Finding` to show."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.cause)
+        self.finding = finding

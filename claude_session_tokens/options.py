@@ -1,0 +1,137 @@
+"""Every option of the suite, defined once for ``pytest checks`` and ``python render_secret.py``.
+
+``conftest.py`` adds them to pytest's option group; ``render_secret.py`` adds the same to its
+argparse parser and forwards them to the in-process pytest run. The README's option table is
+this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+GROUP = "claude-session-tokens"
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    help: str
+    default: Any = None
+    type: Callable[[str], Any] | None = None
+    action: str | None = None  # "store_true", "append"
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+    aliases: tuple[str, ...] = field(default=())  # extra flags for render_secret.py only
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+    def kwargs(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"dest": self.dest, "help": self.help}
+        if self.action:
+            kw["action"] = self.action
+            kw["default"] = [] if self.action == "append" else bool(self.default)
+        else:
+            kw["default"] = self.default
+            if self.type:
+                kw["type"] = self.type
+            if self.metavar:
+                kw["metavar"] = self.metavar
+        if self.choices:
+            kw["choices"] = list(self.choices)
+        return kw
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value <= 0:
+            raise ValueError(f"must be greater than 0, got {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+OPTIONS: tuple[Option, ...] = (
+    # where the session is
+    Option("--claude-config-dir", "Session directory to verify (default: $CLAUDE_CONFIG_DIR, "
+           "else %USERPROFILE%\\.claude on Windows, else ~/.claude).", metavar="DIR"),
+    Option("--credentials-source", "Where the credentials are read from: 'auto' (macOS Keychain on "
+           "macOS, falling back to the file), 'file' or 'keychain'.", default="auto",
+           choices=("auto", "file", "keychain")),
+    Option("--expected-subscription", "The subscriptionType the session must have.", default="max",
+           metavar="TYPE"),
+    # the claude CLI and the test prompt
+    Option("--claude-bin", "The claude executable (default: 'claude' found on PATH).", metavar="PATH"),
+    Option("--prompt", "The test prompt sent with 'claude -p'.", default="Reply with the single word: ok",
+           metavar="TEXT"),
+    Option("--prompt-timeout", "Seconds the test prompt may take before it is stopped (SC-002).",
+           default=10.0, type=_positive(float), metavar="SECONDS"),
+    Option("--fresh-login", "Log out and log in again first (FR-001, FR-002, SC-001); the login "
+           "runs in your terminal.", action="store_true"),
+    Option("--login-timeout", "Seconds the fresh login may take (SC-001).", default=120.0,
+           type=_positive(float), metavar="SECONDS"),
+    Option("--min-validity", "Hours the captured session must stay usable (SC-005).", default=24.0,
+           type=_positive(float), metavar="HOURS"),
+    # the Secret
+    Option("--secret-name", "metadata.name of the Secret.", default="claude-session-tokens", metavar="NAME"),
+    Option("--namespace", "metadata.namespace of the Secret (default: the placeholder ${NAMESPACE} "
+           "for envsubst).", default="${NAMESPACE}", metavar="NS"),
+    Option("--secret-out", "Where the Secret is written (default: secrets/<name>.yaml in the "
+           "project).", metavar="PATH"),
+    Option("--secret-format", "Output format of the Secret.", default="yaml", choices=("yaml", "json"),
+           aliases=("-o", "--output")),
+    Option("--dry-run", "Print the Secret to stdout instead of writing it (FR-007).", action="store_true"),
+    Option("--kubernetes-version", "Kubernetes version to validate the Secret against (default: the "
+           "newest kubernetes-validate knows).", metavar="X.Y.Z"),
+    Option("--include", "Another file of the config dir to put into the Secret (repeatable).",
+           action="append", metavar="FILE"),
+    Option("--keep-credential-keys", "Keep other top-level entries of .credentials.json (mcpOAuth, "
+           "...) in the Secret instead of only claudeAiOauth.", action="store_true"),
+    # reports
+    Option("--reports-dir", "Where summary.md (and, unless --junitxml says otherwise, junit.xml) "
+           "are written (default: reports/ in the project).", metavar="DIR"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The option values of one run, typed."""
+
+    claude_config_dir: str | None = None
+    credentials_source: str = "auto"
+    expected_subscription: str = "max"
+    claude_bin: str | None = None
+    prompt: str = "Reply with the single word: ok"
+    prompt_timeout: float = 10.0
+    fresh_login: bool = False
+    login_timeout: float = 120.0
+    min_validity: float = 24.0
+    secret_name: str = "claude-session-tokens"
+    namespace: str = "${NAMESPACE}"
+    secret_out: str | None = None
+    secret_format: str = "yaml"
+    dry_run: bool = False
+    kubernetes_version: str | None = None
+    include: tuple[str, ...] = ()
+    keep_credential_keys: bool = False
+    reports_dir: str | None = None
+    project_root: Path = Path(".")
+
+    @classmethod
+    def from_values(cls, get: Callable[[str], Any], project_root: Path) -> "Settings":
+        values = {o.dest: get(o.dest) for o in OPTIONS}
+        values["include"] = tuple(values["include"] or ())
+        return cls(project_root=project_root, **values)
+
+    def reports_path(self) -> Path:
+        return Path(self.reports_dir) if self.reports_dir else self.project_root / "reports"
+
+    def secret_path(self) -> Path:
+        if self.secret_out:
+            return Path(self.secret_out)
+        suffix = "json" if self.secret_format == "json" else "yaml"
+        return self.project_root / "secrets" / f"{self.secret_name}.{suffix}"

@@ -1,0 +1,146 @@
+"""The exact files that go into the Secret: built once, verified, then rendered unchanged.
+
+House rule: verify what ships, ship what was verified. The test prompt runs the real CLI on
+a copy of these bytes, and the Secret is rendered from the same object, so no check can
+pass on the user's profile while the Secret carries something else.
+
+What goes in (domain.md sections 2 and 6):
+
+- ``.credentials.json``: the user's file byte for byte when it holds only ``claudeAiOauth``;
+  otherwise a one-line JSON object with only that entry, unless ``--keep-credential-keys``.
+- ``.claude.json``: a minimal global config, ``hasCompletedOnboarding: true`` plus the user's
+  ``oauthAccount`` when there is one; never the full file, never ``userID``/``machineID``.
+- files named with ``--include`` (top-level files of the config dir only).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from .credentials import OAUTH_KEY, load_json_object
+from .findings import Finding, FindingError
+from .secret import Secret
+from .session_files import READ_LIMIT, read_secret_file
+
+CREDENTIALS_KEY = ".credentials.json"
+GLOBAL_CONFIG_KEY = ".claude.json"
+SECRET_DATA_LIMIT = 1024 * 1024  # bytes of data a Kubernetes Secret may hold
+KEY_PATTERN = re.compile(r"^[-._a-zA-Z0-9]+$")
+REFUSED_INCLUDES = {
+    "projects": "holds full conversation transcripts",
+    "telemetry": "holds usage telemetry, not session state",
+    "backups": "holds old copies of your config, possibly with history",
+    "debug": "holds debug logs that may quote requests",
+    "sessions": "holds per-conversation state, not the sign-in",
+    "plugins": "holds plugin code and caches, not the sign-in",
+}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The Secret's data: key -> bytes, in a masked container."""
+
+    files: dict[str, Secret[bytes]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what was left out and why (shown to the user, never content)
+
+    @property
+    def credentials(self) -> Secret[bytes]:
+        return self.files[CREDENTIALS_KEY]
+
+    def with_credentials(self, blob: Secret[bytes]) -> "Payload":
+        files = dict(self.files)
+        files[CREDENTIALS_KEY] = blob
+        return replace(self, files=files)
+
+    def sizes(self) -> dict[str, int]:
+        return {key: len(value) for key, value in sorted(self.files.items())}
+
+    def total_size(self) -> int:
+        return sum(self.sizes().values())
+
+    def write_to(self, directory: Path) -> None:
+        """Lay the files out as a config dir (for the test prompt, or a pod's copy)."""
+        for key, blob in self.files.items():
+            target = directory / key
+            target.write_bytes(blob.reveal())
+            target.chmod(0o600)
+
+
+def credentials_to_ship(blob: Secret[bytes], keep_other_keys: bool) -> tuple[Secret[bytes], tuple[str, ...]]:
+    """The credentials bytes for the Secret, and a note per top-level entry left out."""
+    data = load_json_object(blob, ".credentials.json")
+    others = sorted(str(k) for k in data if k != OAUTH_KEY)
+    if keep_other_keys or not others:
+        return blob, ()
+    filtered = json.dumps({OAUTH_KEY: data[OAUTH_KEY]}, separators=(",", ":"), ensure_ascii=False)
+    notes = tuple(f'left out of .credentials.json: "{k}" (pass --keep-credential-keys to ship it)' for k in others)
+    return Secret(filtered.encode("utf-8")), notes
+
+
+def minimal_global_config(global_config: Path) -> tuple[Secret[bytes], tuple[str, ...]]:
+    """A small ``.claude.json`` for the pod, built from the user's (which is never shipped)."""
+    minimal: dict = {"hasCompletedOnboarding": True}
+    notes: tuple[str, ...] = ()
+    try:
+        with open(global_config, "rb") as handle:
+            data = json.loads(handle.read().decode("utf-8"))
+        account = data.get("oauthAccount") if isinstance(data, dict) else None
+        if isinstance(account, dict):
+            minimal["oauthAccount"] = account
+        else:
+            notes = (f"{global_config} has no oauthAccount; .claude.json carries onboarding only",)
+    except FileNotFoundError:
+        notes = (f"{global_config} does not exist; .claude.json carries onboarding only",)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        notes = (f"{global_config} could not be read as JSON; .claude.json carries onboarding only",)
+    text = json.dumps(minimal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return Secret(text.encode("utf-8")), notes
+
+
+def include_problem(config_dir: Path, name: str) -> str | None:
+    """Why ``--include name`` is refused, or None."""
+    for pure in (PurePosixPath(name), PureWindowsPath(name)):
+        if pure.is_absolute() or ".." in pure.parts or len(pure.parts) != 1:
+            top = pure.parts[0] if pure.parts else name
+            if top in REFUSED_INCLUDES:
+                return f"{top}/ {REFUSED_INCLUDES[top]}"
+            return "only top-level files of the config dir can be included (Secret keys cannot hold paths)"
+    if name in REFUSED_INCLUDES:
+        return f"{name}/ {REFUSED_INCLUDES[name]}"
+    if name.endswith(".lock"):
+        return "lock files and lock dirs are the CLI's private state"
+    if name in (CREDENTIALS_KEY, GLOBAL_CONFIG_KEY):
+        return f"{name} is always included (the global config in its minimal form)"
+    if not KEY_PATTERN.match(name):
+        return "a Secret key may only hold letters, digits, '-', '_' and '.'"
+    path = config_dir / name
+    if path.is_dir():
+        return "it is a directory; only files can be included"
+    if not path.is_file():
+        return "no such file in the config dir"
+    if path.stat().st_size > READ_LIMIT:
+        return f"it is larger than a Secret can hold ({SECRET_DATA_LIMIT} bytes)"
+    return None
+
+
+def build_payload(credentials_blob: Secret[bytes], global_config: Path, config_dir: Path,
+                  includes: tuple[str, ...] = (), keep_credential_keys: bool = False) -> Payload:
+    """Assemble the Secret's files; raises :class:`FindingError` for a refused ``--include``."""
+    credentials, notes = credentials_to_ship(credentials_blob, keep_credential_keys)
+    config, config_notes = minimal_global_config(global_config)
+    files = {CREDENTIALS_KEY: credentials, GLOBAL_CONFIG_KEY: config}
+    refused = [(name, include_problem(config_dir, name)) for name in includes]
+    refused = [(name, why) for name, why in refused if why]
+    if refused:
+        raise FindingError(Finding(
+            cause="Some --include files cannot go into the Secret:",
+            why="the Secret must carry the sign-in and nothing that leaks history or breaks the 1 MiB limit.",
+            remedy="drop those --include options",
+            details=tuple(f"{name}: {why}" for name, why in refused),
+        ))
+    for name in includes:
+        files[name] = read_secret_file(config_dir / name, f"included file {name}", "drop that --include")
+    return Payload(files=files, notes=notes + config_notes)

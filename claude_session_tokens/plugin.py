@@ -1,0 +1,304 @@
+"""The pytest side of the suite: verdicts, requirement tags, the final table and summary.md.
+
+Checks say what is wrong with :func:`fail_check` (or by letting a
+:class:`~claude_session_tokens.findings.FindingError` escape), note softer problems with
+:func:`warn_check`, and skip only with :func:`skip_by_design`. This plugin turns those into
+pytest's short failure form (never a traceback, so never a local variable holding a token),
+records ``requirement``/``remedy``/``warning`` properties for the JUnit XML, and at the end
+prints and writes the table of every FR and SC of the spec.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .findings import Finding, FindingError
+from .requirements import REQUIREMENTS, is_known, table_ids
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHECKS_DIR = PROJECT_ROOT / "checks"
+MARKER = "requirement"
+
+
+class SessionWarning(UserWarning):
+    """A problem worth knowing that does not block the Secret."""
+
+
+class CheckFailed(pytest.fail.Exception):  # type: ignore[misc,name-defined]
+    """A check's verdict: shown as its message only, never with a traceback."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message(), pytrace=False)
+        self.finding = finding
+
+
+class SkippedByDesign(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """A skip that does not block the Secret (the fresh-login checks without --fresh-login)."""
+
+
+def fail_check(finding: Finding) -> None:
+    raise CheckFailed(finding)
+
+
+def skip_by_design(reason: str) -> None:
+    raise SkippedByDesign(reason, allow_module_level=False)
+
+
+def warn_check(finding: Finding) -> None:
+    """Report ``finding`` as a warning of the running check: shown, recorded, not blocking."""
+    item = _CURRENT.get("item")
+    if item is not None:
+        item.stash.setdefault(_WARNINGS, []).append(finding)
+    warnings.warn(SessionWarning(finding.message()), stacklevel=2)
+
+
+def record_section(title: str, lines: list[str]) -> None:
+    """Show ``lines`` under ``title`` in the final summary and summary.md (e.g. the listing)."""
+    item = _CURRENT.get("item")
+    if item is not None:
+        item.stash.setdefault(_SECTIONS, []).append((title, list(lines)))
+
+
+def is_check(item: pytest.Item) -> bool:
+    return CHECKS_DIR in Path(str(item.path)).resolve().parents
+
+
+_CURRENT: dict[str, pytest.Item | None] = {"item": None}
+_WARNINGS = pytest.StashKey[list]()
+_SECTIONS = pytest.StashKey[list]()
+
+
+@dataclass
+class Verdict:
+    nodeid: str
+    requirements: tuple[str, ...]
+    outcome: str = "not run"  # passed, failed, error, skipped, skipped by design, not run
+    message: str = ""
+    remedy: str = ""
+    warnings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Ledger:
+    """Every check of the run and what became of it."""
+
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    deselected: list[str] = field(default_factory=list)
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+    run_properties: list[tuple[str, str]] = field(default_factory=list)
+
+    def record(self, nodeid: str, outcome: str, message: str = "", remedy: str = "") -> None:
+        verdict = self.verdicts[nodeid]
+        order = ["not run", "passed", "skipped by design", "skipped", "failed", "error"]
+        if order.index(outcome) >= order.index(verdict.outcome):
+            verdict.outcome, verdict.message = outcome, message or verdict.message
+            verdict.remedy = remedy or verdict.remedy
+
+    def requirement_status(self, requirement: str) -> tuple[str, str]:
+        """(PASS/FAIL/SKIP/NOT RUN, note) for one requirement over all checks tagged with it."""
+        tagged = [v for v in self.verdicts.values() if requirement in v.requirements]
+        outcomes = {v.outcome for v in tagged}
+        failed = [v for v in tagged if v.outcome in ("failed", "error")]
+        if failed:
+            return "FAIL", failed[0].remedy or failed[0].message.splitlines()[0]
+        skipped = [v for v in tagged if v.outcome == "skipped"]
+        if skipped:
+            return "SKIP", skipped[0].message
+        if "passed" in outcomes:
+            design = [v for v in tagged if v.outcome == "skipped by design"]
+            return "PASS", (design[0].message if design else "")
+        if "skipped by design" in outcomes:
+            return "SKIP", next(v.message for v in tagged if v.outcome == "skipped by design")
+        return "NOT RUN", ("deselected" if any(v.nodeid in self.deselected for v in tagged) else "")
+
+    def table(self) -> list[tuple[str, str, str, str]]:
+        return [(rid, REQUIREMENTS[rid], *self.requirement_status(rid)) for rid in table_ids()]
+
+
+LEDGER_KEY = pytest.StashKey[Ledger]()
+
+
+def ledger(config: pytest.Config) -> Ledger:
+    return config.stash.setdefault(LEDGER_KEY, Ledger())
+
+
+# --- hooks ---------------------------------------------------------------------------------
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(*ids): the spec requirements (FR-00x, SC-00x, USx.y) a check proves")
+    ledger(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    book = ledger(config)
+    for item in items:
+        if not is_check(item):
+            continue
+        ids = tuple(i for m in item.iter_markers(MARKER) for i in m.args)
+        unknown = [i for i in ids if not is_known(i)]
+        if not ids or unknown:
+            raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.{MARKER}(...) "
+                                    f"with IDs from the spec; unknown: {unknown or 'none given'}")
+        for rid in ids:
+            item.user_properties.append(("requirement", rid))
+        book.verdicts[item.nodeid] = Verdict(item.nodeid, ids)
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_check(item):
+            book = ledger(item.config)
+            ids = tuple(i for m in item.iter_markers(MARKER) for i in m.args)
+            book.verdicts.setdefault(item.nodeid, Verdict(item.nodeid, ids))
+            book.deselected.append(item.nodeid)
+
+
+def _convert(exc: BaseException) -> BaseException:
+    """Turn anything a check raised into a verdict without a traceback."""
+    if isinstance(exc, (CheckFailed, pytest.skip.Exception)):
+        return exc
+    if isinstance(exc, FindingError):
+        return CheckFailed(exc.finding)
+    if isinstance(exc, pytest.fail.Exception):
+        return CheckFailed(Finding(cause=str(getattr(exc, "msg", "")) or "The check failed.",
+                                   why="the check could not finish.",
+                                   remedy="run the checks again; if it persists, report it"))
+    return CheckFailed(Finding(
+        cause=f"The check stopped on an unexpected {type(exc).__name__}.",
+        why="this is a bug in claude-session-tokens, not in your session; details are withheld "
+            "because they could contain a token.",
+        remedy="report it at the project's issue tracker with the check's name and the claude --version output",
+    ))
+
+
+def _guarded(item: pytest.Item):
+    """Wrap a runtest phase of a check so no exception escapes as a traceback."""
+    if not is_check(item):
+        return (yield)
+    _CURRENT["item"] = item
+    try:
+        return (yield)
+    except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the point is to catch all
+        converted = _convert(exc)
+        if converted is exc:
+            raise
+        raise converted from None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    return (yield from _guarded(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    return (yield from _guarded(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    try:
+        return (yield from _guarded(item))
+    finally:
+        _CURRENT["item"] = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if not is_check(item):
+        return report
+    book = ledger(item.config)
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, SkippedByDesign):
+        report.user_properties.append(("skipped_by_design", str(exc.msg)))
+        book.record(item.nodeid, "skipped by design", str(exc.msg))
+    elif report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        book.record(item.nodeid, "skipped", reason.removeprefix("Skipped: "))
+    elif report.failed:
+        finding = exc.finding if isinstance(exc, CheckFailed) else None
+        message = finding.message() if finding else str(report.longrepr)
+        remedy = finding.remedy if finding else ""
+        if remedy:
+            report.user_properties.append(("remedy", remedy))
+        book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy)
+    elif call.when == "call":
+        book.record(item.nodeid, "passed")
+    if call.when == "teardown":
+        verdict = book.verdicts[item.nodeid]
+        verdict.warnings = list(item.stash.get(_WARNINGS, []))
+        for finding in verdict.warnings:
+            report.user_properties.append(("warning", finding.cause))
+        book.sections.extend(item.stash.get(_SECTIONS, []))
+    return report
+
+
+# --- the end of the run --------------------------------------------------------------------
+
+def render_summary(book: Ledger) -> list[str]:
+    """The final table (and sections such as the listing) as Markdown lines."""
+    lines = ["# claude-session-tokens: requirements", ""]
+    for name, value in book.run_properties:
+        lines.append(f"- **{name}**: {value}")
+    if book.run_properties:
+        lines.append("")
+    lines += ["| Requirement | Status | What it means | Remedy / note |", "|---|---|---|---|"]
+    for rid, title, status, note in book.table():
+        note = note.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {rid} | {status} | {title} | {note} |")
+    warned = [(v.nodeid, w) for v in book.verdicts.values() for w in v.warnings]
+    if warned:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {w.cause} Fix: {w.remedy}" for _, w in warned]
+    for title, body in book.sections:
+        lines += ["", f"## {title}", "", "```", *body, "```"]
+    return lines
+
+
+def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    book = ledger(config)
+    if not book.verdicts:
+        return
+    tr = terminalreporter
+    for title, body in book.sections:
+        tr.write_sep("-", title)
+        for line in body:
+            tr.write_line(line)
+    tr.write_sep("=", "requirements")
+    for rid, title, status, note in book.table():
+        tr.write_line(f"{rid}  {status:<7}  {title}")
+        if note and status != "PASS":
+            tr.write_line(f"         {'fix' if status == 'FAIL' else 'note'}: {note.splitlines()[0]}")
+    summary_path = Path(config.stash[SUMMARY_PATH_KEY]) if SUMMARY_PATH_KEY in config.stash else None
+    if summary_path is not None:
+        try:
+            write_atomically(summary_path, "\n".join(render_summary(book)) + "\n")
+            tr.write_line(f"summary: {summary_path}")
+        except OSError as exc:
+            tr.write_line(f"summary not written to {summary_path}: {exc.strerror}")
+
+
+SUMMARY_PATH_KEY = pytest.StashKey[str]()

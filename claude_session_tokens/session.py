@@ -1,0 +1,147 @@
+"""The session under test: discovered once, read once, shared by every check.
+
+``claude_session`` (the suite's public fixture) is one :class:`SessionUnderTest`. Its parts
+are computed on first use and cached, failures included: a part that could not be computed
+raises the same :class:`~claude_session_tokens.findings.FindingError` to every check that
+needs it, so each check fails with the cause and remedy instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from . import credentials as creds
+from .discovery import SessionLocation, discover
+from .findings import Finding, FindingError
+from .listing import Entry, list_session_dir
+from .options import Settings
+from .payload import Payload, build_payload
+from .platforms import current_platform
+from .secret import Secret
+
+
+class _Memo:
+    """Caches a value or the FindingError that computing it raised."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, tuple[bool, Any]] = {}
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._store:
+            try:
+                self._store[key] = (True, compute())
+            except FindingError as err:
+                self._store[key] = (False, err)
+        ok, value = self._store[key]
+        if ok:
+            return value
+        raise FindingError(value.finding)
+
+    def forget(self, *keys: str) -> None:
+        for key in keys:
+            self._store.pop(key, None)
+
+
+class SessionUnderTest:
+    """Everything the checks know about the session, computed lazily."""
+
+    def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None,
+                 platform: str | None = None) -> None:
+        self.settings = settings
+        self.environ = dict(os.environ if environ is None else environ)
+        self.platform = platform or current_platform()
+        self._memo = _Memo()
+
+    # --- where it is -------------------------------------------------------------------
+    @property
+    def location(self) -> SessionLocation:
+        return self._memo.get("location", lambda: discover(
+            self.settings.claude_config_dir, self.environ, self.platform))
+
+    def directory_problem(self) -> Finding | None:
+        """Why the session directory cannot be used, or None."""
+        directory = self.location.config_dir
+        if directory.is_dir():
+            return None
+        if directory.exists():
+            cause = f"The session directory {directory} is not a directory."
+        else:
+            cause = f"The session directory {directory} does not exist (found via {self.location.origin})."
+        return Finding(
+            cause=cause,
+            why="the Claude CLI keeps the signed-in session there; without it there is nothing to capture.",
+            remedy="claude auth login   (it creates the directory), or point the suite at the right one: "
+                   "pytest checks --claude-config-dir <dir>",
+        )
+
+    # --- what is in it -------------------------------------------------------------------
+    @property
+    def listing(self) -> list[Entry]:
+        def compute() -> list[Entry]:
+            problem = self.directory_problem()
+            if problem:
+                raise FindingError(problem)
+            try:
+                return list_session_dir(self.location.config_dir, self.platform)
+            except OSError as exc:
+                raise FindingError(Finding(
+                    cause=f"The session directory {self.location.config_dir} cannot be listed "
+                          f"({exc.strerror or type(exc).__name__}).",
+                    why="the suite must see which session files exist before it packages them.",
+                    remedy=f"give your user read access: chmod u+rx {self.location.config_dir}",
+                )) from None
+        return self._memo.get("listing", compute)
+
+    # --- the credentials -----------------------------------------------------------------
+    @property
+    def credentials_blob(self) -> Secret[bytes]:
+        """The raw bytes of the credentials, exactly as the source holds them."""
+        return self._memo.get("credentials_blob", lambda: self.location.credentials.read())
+
+    @property
+    def oauth(self) -> creds.OAuthSession:
+        return self._memo.get("oauth", lambda: creds.parse_credentials(self.credentials_blob))
+
+    def oauth_problems(self) -> list[str]:
+        return creds.session_problems(self.oauth, self.settings.expected_subscription)
+
+    # --- what ships -----------------------------------------------------------------------
+    @property
+    def payload(self) -> Payload:
+        """The exact files of the Secret. The test prompt runs on these bytes; render uses them."""
+        return self._memo.get("payload", lambda: build_payload(
+            self.credentials_blob, self.location.global_config, self.location.config_dir,
+            self.settings.include, self.settings.keep_credential_keys))
+
+    def adopt_credentials(self, blob: Secret[bytes]) -> None:
+        """Ship ``blob`` instead: the CLI refreshed the tokens inside the verified copy."""
+        updated = self.payload.with_credentials(blob)
+        self._memo.forget("payload")
+        self._memo.get("payload", lambda: updated)
+
+    # --- the global config ---------------------------------------------------------------
+    def global_config_state(self) -> str:
+        """'present', 'missing', or a short reason it cannot be used (never its content)."""
+        path = self.location.global_config
+        if not path.exists():
+            return "missing"
+        if not path.is_file():
+            return "not a regular file"
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or type(exc).__name__})"
+        return "present"
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Name/value pairs for the header and the report; never secret."""
+        try:
+            return self.location.describe()
+        except FindingError as err:
+            return [("session", f"not found: {err.finding.cause}")]
+
+    def project_path(self, *parts: str) -> Path:
+        return self.settings.project_root.joinpath(*parts)

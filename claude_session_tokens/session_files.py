@@ -1,0 +1,100 @@
+"""Inspect a session file without trusting it: present, regular, non-empty, readable.
+
+The functions here look at metadata and read bytes; they never print or return file contents
+except as a :class:`~claude_session_tokens.secret.Secret`.
+"""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .platforms import is_windows
+from .findings import Finding, FindingError
+from .secret import Secret
+
+READ_LIMIT = 1024 * 1024  # a Kubernetes Secret holds at most 1 MiB; larger is never a session file
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the file system says about one path, following symlinks like the CLI does."""
+
+    path: Path
+    exists: bool
+    is_symlink: bool
+    kind: str  # "file", "directory", "broken symlink", "missing", "other"
+    size: int
+    mode: int | None  # permission bits of the final target, None when missing
+
+
+def inspect_file(path: Path) -> FileState:
+    """Describe ``path`` (symlinks followed, so Kubernetes-style ``..data`` links work)."""
+    is_link = path.is_symlink()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return FileState(path, False, is_link, "broken symlink" if is_link else "missing", 0, None)
+    except OSError:
+        return FileState(path, is_link or path.exists(), is_link, "other", 0, None)
+    if stat.S_ISREG(st.st_mode):
+        kind = "file"
+    elif stat.S_ISDIR(st.st_mode):
+        kind = "directory"
+    else:
+        kind = "other"
+    return FileState(path, True, is_link, kind, st.st_size, stat.S_IMODE(st.st_mode))
+
+
+def read_secret_file(path: Path, label: str, remedy: str) -> Secret[bytes]:
+    """Read a whole session file into a :class:`Secret`, explaining every way that can fail."""
+    state = inspect_file(path)
+    if state.kind in ("missing", "broken symlink"):
+        raise FindingError(missing_finding(state, label, remedy))
+    if state.kind != "file":
+        raise FindingError(not_regular_finding(state, label, remedy))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(READ_LIMIT + 1)
+    except OSError as exc:
+        raise FindingError(unreadable_finding(state, label, exc)) from None
+    return Secret(data)
+
+
+def missing_finding(state: FileState, label: str, remedy: str) -> Finding:
+    where = f"{state.path} is a symlink whose target does not exist" if state.kind == "broken symlink" \
+        else f"{state.path} does not exist"
+    return Finding(
+        cause=f"The {label} is missing: {where}.",
+        why="without it there is no session to put into the Secret, and the pod cannot sign in.",
+        remedy=remedy,
+    )
+
+
+def not_regular_finding(state: FileState, label: str, remedy: str) -> Finding:
+    return Finding(
+        cause=f"The {label} at {state.path} is a {state.kind}, not a regular file"
+              + (" (after following its symlink)." if state.is_symlink else "."),
+        why="the Claude CLI reads the session from a plain file; anything else means the profile is damaged.",
+        remedy=f"move {state.path} out of the way, then {remedy}",
+    )
+
+
+def empty_finding(state: FileState, label: str, remedy: str) -> Finding:
+    return Finding(
+        cause=f"The {label} at {state.path} is empty (0 bytes).",
+        why="an empty file holds no tokens; the pod would start signed out.",
+        remedy=remedy,
+    )
+
+
+def unreadable_finding(state: FileState, label: str, exc: OSError) -> Finding:
+    reason = exc.strerror or type(exc).__name__
+    fix = (f'icacls "{state.path}" /grant "%USERNAME%:R"' if is_windows()
+           else f"chmod u+r {state.path}   (and check that you own it: ls -l {state.path})")
+    return Finding(
+        cause=f"The {label} at {state.path} cannot be read by the current user ({reason}).",
+        why="the suite must read exactly the bytes that go into the Secret; the CLI cannot read them either.",
+        remedy=fix,
+    )

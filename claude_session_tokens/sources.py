@@ -1,0 +1,85 @@
+"""Where the credentials come from: a file, or (on macOS) the login Keychain.
+
+A *credential source* answers the same four questions for every check, whatever it is:
+is it there, what kind of thing is it, how big, and what are its bytes. The checks and the
+Secret treat every source alike (FR-003, SC-003).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .findings import Finding, FindingError
+from .secret import Secret
+from .session_files import (
+    empty_finding,
+    inspect_file,
+    missing_finding,
+    not_regular_finding,
+    read_secret_file,
+)
+
+LOGIN_REMEDY = "claude auth login   (then run the checks again)"
+
+
+class CredentialSource(Protocol):
+    """Anything the session's credentials can be read from."""
+
+    label: str  # e.g. "credentials file ~/.claude/.credentials.json"
+
+    def presence_problem(self) -> Finding | None: ...
+
+    def shape_problem(self) -> Finding | None: ...
+
+    def emptiness_problem(self) -> Finding | None: ...
+
+    def read(self) -> Secret[bytes]:
+        """The raw credentials; raises :class:`FindingError` when they cannot be read."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileCredentialSource:
+    """``<config dir>/.credentials.json`` (Linux, Windows, and macOS without a Keychain item)."""
+
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return f"credentials file {self.path}"
+
+    def presence_problem(self) -> Finding | None:
+        state = inspect_file(self.path)
+        if state.kind in ("missing", "broken symlink"):
+            return missing_finding(state, "credentials file", LOGIN_REMEDY)
+        return None
+
+    def shape_problem(self) -> Finding | None:
+        state = inspect_file(self.path)
+        if state.exists and state.kind != "file":
+            return not_regular_finding(state, "credentials file", LOGIN_REMEDY)
+        return None
+
+    def emptiness_problem(self) -> Finding | None:
+        state = inspect_file(self.path)
+        if state.kind == "file" and state.size == 0:
+            return empty_finding(state, "credentials file", "claude auth logout && claude auth login")
+        return None
+
+    def read(self) -> Secret[bytes]:
+        return read_secret_file(self.path, "credentials file", LOGIN_REMEDY)
+
+
+def first_problem(source: CredentialSource) -> Finding | None:
+    """The first thing that keeps ``source`` from being read, or None when it can be read."""
+    for probe in (source.presence_problem, source.shape_problem, source.emptiness_problem):
+        problem = probe()
+        if problem:
+            return problem
+    try:
+        source.read()
+    except FindingError as err:
+        return err.finding
+    return None

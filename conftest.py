@@ -1,0 +1,69 @@
+"""pytest wiring of claude-session-tokens: options, the public fixture, reports, and the gate.
+
+The logic lives in the ``claude_session_tokens`` package; this file only connects it to
+pytest. ``claude_session`` is the one fixture checks need.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claude_session_tokens import plugin
+from claude_session_tokens.options import GROUP, OPTIONS, Settings
+from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
+from claude_session_tokens.session import SessionUnderTest
+
+_SESSION_KEY = pytest.StashKey[SessionUnderTest]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup(GROUP, "claude-session-tokens: verify a Claude session, render its Secret")
+    for option in OPTIONS:
+        group.addoption(option.flag, **option.kwargs())
+
+
+def _runs_checks(config: pytest.Config) -> bool:
+    """True when every path the run was given lies in checks/ (``pytest checks``, ``pytest``)."""
+    paths = [Path(a.split("::")[0]) for a in config.args]
+    resolved = [(p if p.is_absolute() else Path(config.invocation_params.dir) / p).resolve() for p in paths]
+    return bool(resolved) and all(p == CHECKS_DIR or CHECKS_DIR in p.parents for p in resolved)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.is_registered(plugin):
+        config.pluginmanager.register(plugin, "claude-session-tokens")
+    if not _runs_checks(config):
+        return
+    settings = Settings.from_values(config.getoption, PROJECT_ROOT)
+    config.stash[_SESSION_KEY] = SessionUnderTest(settings)
+    reports = settings.reports_path()
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(reports / "junit.xml")
+    config.stash[SUMMARY_PATH_KEY] = str(reports / "summary.md")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if _SESSION_KEY not in config.stash:
+        return []
+    described = config.stash[_SESSION_KEY].describe()
+    ledger(config).run_properties = described
+    return [f"{name}: {value}" for name, value in described]
+
+
+@pytest.fixture(scope="session")
+def claude_session(request: pytest.FixtureRequest) -> SessionUnderTest:
+    """The session under test: its location, files, credentials and (later) verified payload."""
+    if _SESSION_KEY not in request.config.stash:
+        pytest.fail("the checks run through 'pytest checks' from the project", pytrace=False)
+    return request.config.stash[_SESSION_KEY]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_run_properties(request: pytest.FixtureRequest, record_testsuite_property) -> None:
+    """The resolved session paths go into the JUnit XML's testsuite properties."""
+    if _SESSION_KEY in request.config.stash:
+        for name, value in request.config.stash[_SESSION_KEY].describe():
+            record_testsuite_property(name.replace(" ", "_"), value)
