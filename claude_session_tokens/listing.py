@@ -42,6 +42,13 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def display_name(name: str) -> str:
+    """``name`` safe to print and to write as UTF-8: undecodable bytes become ``\\xNN``, control
+    characters (a newline in a file name) their escape, so one odd file cannot break the report."""
+    raw = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in raw)
+
+
 def _mode(st: os.stat_result, windows: bool) -> str:
     return "-" if windows else f"{stat.S_IMODE(st.st_mode):04o}"
 
@@ -75,29 +82,30 @@ def list_session_dir(directory: Path, platform: str | None = None) -> list[Entry
     with os.scandir(directory) as it:
         top = sorted(it, key=lambda e: e.name)
     for item in top:
+        name = display_name(item.name)
         try:
             lst = item.stat(follow_symlinks=False)
         except OSError:
-            entries.append(Entry(item.name, "other", 0, "?"))
+            entries.append(Entry(name, "other", 0, "?"))
             continue
         if stat.S_ISLNK(lst.st_mode):
             try:
                 target = os.stat(item.path)
             except OSError:
-                entries.append(Entry(item.name, "broken symlink", 0, _mode(lst, windows)))
+                entries.append(Entry(name, "broken symlink", 0, _mode(lst, windows)))
                 continue
             if stat.S_ISDIR(target.st_mode):
                 count, total, bad = _walk(item.path)
-                entries.append(Entry(item.name, "symlink -> dir", total, _mode(target, windows), count, bad))
+                entries.append(Entry(name, "symlink -> dir", total, _mode(target, windows), count, bad))
             else:
-                entries.append(Entry(item.name, "symlink -> file", target.st_size, _mode(target, windows)))
+                entries.append(Entry(name, "symlink -> file", target.st_size, _mode(target, windows)))
         elif stat.S_ISDIR(lst.st_mode):
             count, total, bad = _walk(item.path)
-            entries.append(Entry(item.name, "dir", total, _mode(lst, windows), count, bad))
+            entries.append(Entry(name, "dir", total, _mode(lst, windows), count, bad))
         elif stat.S_ISREG(lst.st_mode):
-            entries.append(Entry(item.name, "file", lst.st_size, _mode(lst, windows)))
+            entries.append(Entry(name, "file", lst.st_size, _mode(lst, windows)))
         else:
-            entries.append(Entry(item.name, "other", 0, _mode(lst, windows)))
+            entries.append(Entry(name, "other", 0, _mode(lst, windows)))
     return entries
 
 

@@ -10,20 +10,20 @@ prints and writes the table of every FR and SC of the spec.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from .atomic import write_atomically
 from .findings import Finding, FindingError
 from .requirements import REQUIREMENTS, is_known, table_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = PROJECT_ROOT / "checks"
 MARKER = "requirement"
+RENDER_CHECK_FILE = "test_90_render_secret.py"
 
 
 class SessionWarning(UserWarning):
@@ -149,6 +149,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for rid in ids:
             item.user_properties.append(("requirement", rid))
         book.verdicts[item.nodeid] = Verdict(item.nodeid, ids)
+    # The render step judges every other verdict, so it runs last whatever order was given.
+    items.sort(key=lambda i: is_check(i) and Path(str(i.path)).name == RENDER_CHECK_FILE)
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
@@ -210,6 +212,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
         _CURRENT["item"] = None
 
 
+def _add_property(item: pytest.Item, report: pytest.TestReport, name: str, value: str) -> None:
+    """A JUnit property. junitxml writes the *teardown* report's properties, and each report holds
+    a copy of ``item.user_properties`` made when it was created; so a property learnt in setup or
+    call goes on the item (the teardown report copies it), one learnt in teardown on the report."""
+    target = report.user_properties if report.when == "teardown" else item.user_properties
+    target.append((name, value))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -218,7 +228,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     book = ledger(item.config)
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, SkippedByDesign):
-        report.user_properties.append(("skipped_by_design", str(exc.msg)))
+        _add_property(item, report, "skipped_by_design", str(exc.msg))
         book.record(item.nodeid, "skipped by design", str(exc.msg))
     elif report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -228,7 +238,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         message = finding.message() if finding else str(report.longrepr)
         remedy = finding.remedy if finding else ""
         if remedy:
-            report.user_properties.append(("remedy", remedy))
+            _add_property(item, report, "remedy", remedy)
         book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy)
     elif call.when == "call":
         book.record(item.nodeid, "passed")
@@ -263,20 +273,6 @@ def render_summary(book: Ledger) -> list[str]:
     return lines
 
 
-def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     book = ledger(config)
@@ -295,7 +291,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     summary_path = Path(config.stash[SUMMARY_PATH_KEY]) if SUMMARY_PATH_KEY in config.stash else None
     if summary_path is not None:
         try:
-            write_atomically(summary_path, "\n".join(render_summary(book)) + "\n")
+            text = "\n".join(render_summary(book)) + "\n"  # a path may hold undecodable bytes: escape them
+            write_atomically(summary_path, text.encode("utf-8", "backslashreplace"),
+                             mode=0o644, dir_mode=0o755)
             tr.write_line(f"summary: {summary_path}")
         except OSError as exc:
             tr.write_line(f"summary not written to {summary_path}: {exc.strerror}")

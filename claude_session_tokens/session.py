@@ -18,8 +18,9 @@ from .findings import Finding, FindingError
 from .listing import Entry, list_session_dir
 from .options import Settings
 from .payload import Payload, build_payload
-from .platforms import current_platform
+from .platforms import current_platform, is_windows
 from .secret import Secret
+from .session_files import inspect_file
 
 
 class _Memo:
@@ -58,14 +59,24 @@ class SessionUnderTest:
     @property
     def location(self) -> SessionLocation:
         return self._memo.get("location", lambda: discover(
-            self.settings.claude_config_dir, self.environ, self.platform))
+            self.settings.claude_config_dir, self.environ, self.platform,
+            self.settings.credentials_source))
 
     def directory_problem(self) -> Finding | None:
         """Why the session directory cannot be used, or None."""
         directory = self.location.config_dir
-        if directory.is_dir():
+        state = inspect_file(directory)
+        if state.kind == "directory":
             return None
-        if directory.exists():
+        if state.kind == "unreachable":
+            return Finding(
+                cause=f"The session directory {directory} cannot be looked at by the current user ({state.reason}).",
+                why="the Claude CLI keeps the signed-in session there; the suite cannot check or capture it.",
+                remedy=(f'icacls "{directory.parent}" /grant "%USERNAME%:RX"' if is_windows(self.platform)
+                        else f"chmod u+rx {directory.parent}   (every directory above it must be searchable: "
+                             f"ls -ld {directory.parent})"),
+            )
+        if state.exists:
             cause = f"The session directory {directory} is not a directory."
         else:
             cause = f"The session directory {directory} does not exist (found via {self.location.origin})."
@@ -90,7 +101,9 @@ class SessionUnderTest:
                     cause=f"The session directory {self.location.config_dir} cannot be listed "
                           f"({exc.strerror or type(exc).__name__}).",
                     why="the suite must see which session files exist before it packages them.",
-                    remedy=f"give your user read access: chmod u+rx {self.location.config_dir}",
+                    remedy=(f'give your user read access: icacls "{self.location.config_dir}" /grant "%USERNAME%:RX"'
+                            if is_windows(self.platform)
+                            else f"give your user read access: chmod u+rx {self.location.config_dir}"),
                 )) from None
         return self._memo.get("listing", compute)
 
@@ -121,13 +134,40 @@ class SessionUnderTest:
         self._memo.forget("payload")
         self._memo.get("payload", lambda: updated)
 
+    # --- the claude CLI, the session's lifetime and the test prompt (issue 3) ---------------
+    @property
+    def cli(self):
+        """The ``claude`` CLI that was found and answered ``--version`` (cli.ClaudeCli)."""
+        from .cli import find_cli
+        return self._memo.get("cli", lambda: find_cli(
+            self.settings.claude_bin, self.environ, self.platform, self.settings.project_root))
+
+    @property
+    def lifetime(self):
+        """How long the credentials can last (lifetime.Lifetime), judged once per run."""
+        from .lifetime import assess, now_ms
+        return self._memo.get("lifetime", lambda: assess(self.oauth, now_ms(), self.settings.min_validity))
+
+    @property
+    def prompt_result(self):
+        """The test prompt's verdict (prompt.PromptResult), run at most once per run."""
+        from .prompt import prompt_result_for
+        return self._memo.get("prompt_result", lambda: prompt_result_for(self))
+
+    def reload_credentials(self) -> None:
+        """Forget everything read from the credentials: a fresh login has replaced them."""
+        self._memo.forget("credentials_blob", "oauth", "payload", "lifetime", "prompt_result")
+
     # --- the global config ---------------------------------------------------------------
     def global_config_state(self) -> str:
         """'present', 'missing', or a short reason it cannot be used (never its content)."""
         path = self.location.global_config
-        if not path.exists():
+        state = inspect_file(path)
+        if state.kind in ("missing", "broken symlink"):
             return "missing"
-        if not path.is_file():
+        if state.kind == "unreachable":
+            return f"unreachable ({state.reason})"
+        if state.kind != "file":
             return "not a regular file"
         try:
             with open(path, "rb"):

@@ -24,20 +24,24 @@ class FileState:
     path: Path
     exists: bool
     is_symlink: bool
-    kind: str  # "file", "directory", "broken symlink", "missing", "other"
+    kind: str  # "file", "directory", "broken symlink", "missing", "other", "unreachable"
     size: int
     mode: int | None  # permission bits of the final target, None when missing
+    reason: str = ""  # for "unreachable": why the path cannot be looked at (e.g. "Permission denied")
 
 
 def inspect_file(path: Path) -> FileState:
     """Describe ``path`` (symlinks followed, so Kubernetes-style ``..data`` links work)."""
-    is_link = path.is_symlink()
+    try:
+        is_link = path.is_symlink()
+    except OSError as exc:  # e.g. a directory above it that the user may not search
+        return FileState(path, False, False, "unreachable", 0, None, _reason(exc))
     try:
         st = path.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return FileState(path, False, is_link, "broken symlink" if is_link else "missing", 0, None)
-    except OSError:
-        return FileState(path, is_link or path.exists(), is_link, "other", 0, None)
+    except OSError as exc:  # no permission, a symlink loop, ...
+        return FileState(path, False, is_link, "unreachable", 0, None, _reason(exc))
     if stat.S_ISREG(st.st_mode):
         kind = "file"
     elif stat.S_ISDIR(st.st_mode):
@@ -52,6 +56,8 @@ def read_secret_file(path: Path, label: str, remedy: str) -> Secret[bytes]:
     state = inspect_file(path)
     if state.kind in ("missing", "broken symlink"):
         raise FindingError(missing_finding(state, label, remedy))
+    if state.kind == "unreachable":
+        raise FindingError(unreachable_finding(state, label))
     if state.kind != "file":
         raise FindingError(not_regular_finding(state, label, remedy))
     try:
@@ -59,7 +65,17 @@ def read_secret_file(path: Path, label: str, remedy: str) -> Secret[bytes]:
             data = handle.read(READ_LIMIT + 1)
     except OSError as exc:
         raise FindingError(unreadable_finding(state, label, exc)) from None
+    if len(data) > READ_LIMIT:
+        raise FindingError(Finding(
+            cause=f"The {label} at {path} is larger than {READ_LIMIT} bytes (1 MiB).",
+            why="no session file is that large, and a Kubernetes Secret cannot hold more than 1 MiB.",
+            remedy=f"move {path} out of the way, then {remedy}",
+        ))
     return Secret(data)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def missing_finding(state: FileState, label: str, remedy: str) -> Finding:
@@ -73,8 +89,9 @@ def missing_finding(state: FileState, label: str, remedy: str) -> Finding:
 
 
 def not_regular_finding(state: FileState, label: str, remedy: str) -> Finding:
+    what = {"directory": "a directory"}.get(state.kind, "a special file (a FIFO, socket or device)")
     return Finding(
-        cause=f"The {label} at {state.path} is a {state.kind}, not a regular file"
+        cause=f"The {label} at {state.path} is {what}, not a regular file"
               + (" (after following its symlink)." if state.is_symlink else "."),
         why="the Claude CLI reads the session from a plain file; anything else means the profile is damaged.",
         remedy=f"move {state.path} out of the way, then {remedy}",
@@ -86,6 +103,22 @@ def empty_finding(state: FileState, label: str, remedy: str) -> Finding:
         cause=f"The {label} at {state.path} is empty (0 bytes).",
         why="an empty file holds no tokens; the pod would start signed out.",
         remedy=remedy,
+    )
+
+
+def unreachable_finding(state: FileState, label: str) -> Finding:
+    """The path cannot even be looked at: a directory above it is not searchable, a symlink loop ..."""
+    parent = state.path.parent
+    if state.is_symlink:  # the link itself is visible, its target is not (a loop, a closed directory)
+        fix = f"repair the symlink {state.path} (see where it points: ls -l {state.path}), or remove it and run claude auth login"
+    elif is_windows():
+        fix = f'icacls "{parent}" /grant "%USERNAME%:RX"'
+    else:
+        fix = f"chmod u+rx {parent}   (every directory above it must be searchable: ls -ld {parent})"
+    return Finding(
+        cause=f"The {label} at {state.path} cannot be looked at by the current user ({state.reason}).",
+        why="the suite cannot tell whether it exists, nor read the bytes that would go into the Secret.",
+        remedy=fix,
     )
 
 

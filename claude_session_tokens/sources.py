@@ -19,6 +19,7 @@ from .session_files import (
     missing_finding,
     not_regular_finding,
     read_secret_file,
+    unreachable_finding,
 )
 
 LOGIN_REMEDY = "claude auth login   (then run the checks again)"
@@ -54,6 +55,8 @@ class FileCredentialSource:
         state = inspect_file(self.path)
         if state.kind in ("missing", "broken symlink"):
             return missing_finding(state, "credentials file", LOGIN_REMEDY)
+        if state.kind == "unreachable":
+            return unreachable_finding(state, "credentials file")
         return None
 
     def shape_problem(self) -> Finding | None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ROOT / "checks"
+# pytest plugins this machine happens to have that are no part of the product: importing
+# hypothesis alone costs ~1 s per run of the checks. Blocking an absent plugin is harmless.
+UNRELATED_PLUGINS_OFF = ("-p", "no:hypothesispytest", "-p", "no:benchmark")
 
 
 @dataclass
@@ -77,17 +82,37 @@ class ChecksRunner:
         self.out_dir = out_dir
 
     def run(self, *args: str, paths: tuple[str, ...] = (), env: dict[str, str | None] | None = None,
-            timeout: float = 120) -> ChecksRun:
+            timeout: float = 120, modes_apply: bool = False, inline: bool = False) -> ChecksRun:
+        """``modes_apply=True``: the child cannot bypass file modes, even as root (helpers/privileges.py).
+        ``inline=True``: run in this process (``pytester.runpytest``), so a test's monkeypatching
+        (e.g. helpers/simulate.py's simulated platform) applies to the checks."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         junit = self.out_dir / "junit.xml"
         targets = [str(CHECKS / p) for p in paths] or [str(CHECKS)]
-        argv = [*targets, f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"),
+        argv = [*targets, f"--rootdir={ROOT}", "-c", str(ROOT / "pyproject.toml"), *UNRELATED_PLUGINS_OFF,
                 f"--junitxml={junit}", f"--reports-dir={self.out_dir}", *args]
         for key, value in (env or {}).items():  # None removes a variable
             if value is None:
                 self.monkeypatch.delenv(key, raising=False)
             else:
                 self.monkeypatch.setenv(key, value)
+        if modes_apply:
+            return self._run_with_modes_applying(argv, timeout)
+        if inline:
+            result = self.pytester.runpytest_inprocess(*argv)
+            return ChecksRun(int(result.ret), result.stdout.str(), result.stderr.str(), junit,
+                             self.out_dir / "summary.md", self.out_dir)
         result = self.pytester.runpytest_subprocess(*argv, timeout=timeout)
         return ChecksRun(result.ret, result.stdout.str(), result.stderr.str(), junit,
+                         self.out_dir / "summary.md", self.out_dir)
+
+    def _run_with_modes_applying(self, argv: list[str], timeout: float) -> ChecksRun:
+        from .privileges import drop_file_permission_override
+
+        basetemp = self.pytester.path / "basetemp-modes-apply"
+        cmd = [sys.executable, "-m", "pytest", f"--basetemp={basetemp}", *argv]
+        proc = subprocess.run(cmd, cwd=self.pytester.path, capture_output=True, text=True,
+                              errors="replace", timeout=timeout,
+                              preexec_fn=drop_file_permission_override)
+        return ChecksRun(proc.returncode, proc.stdout, proc.stderr, self.out_dir / "junit.xml",
                          self.out_dir / "summary.md", self.out_dir)

@@ -1,0 +1,64 @@
+"""What the foundation's session-file checks (checks/test_10..16) are, and how to judge a run of them.
+
+The project's tests run only these files (``FOUNDATION_FILES``): the later checks (CLI, prompt,
+render) need more than a profile on disk and are tested in their own files.
+"""
+
+from __future__ import annotations
+
+from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
+from helpers.runner import ChecksRun
+
+# short name -> (file in checks/, test function, requirement IDs it must carry in the JUnit XML)
+CHECKS = {
+    "dir": ("test_10_session_directory.py", "test_session_directory_exists", ("FR-003", "SC-003")),
+    "list": ("test_11_directory_listing.py", "test_session_directory_can_be_listed", ("FR-005", "US2.1")),
+    "present": ("test_12_credentials_present.py", "test_credentials_are_present",
+                ("SC-003", "FR-003", "US1.1", "US2.1")),
+    "regular": ("test_13_credentials_regular_file.py", "test_credentials_are_a_regular_file", ("SC-003", "US2.1")),
+    "nonempty": ("test_14_credentials_not_empty.py", "test_credentials_are_not_empty", ("SC-003", "US2.2")),
+    "readable": ("test_15_credentials_readable.py", "test_credentials_are_readable", ("SC-003", "US2.3")),
+    "valid": ("test_16_credentials_valid.py", "test_credentials_hold_a_claude_max_session", ("SC-003", "US1.1")),
+}
+ORDER = tuple(CHECKS)
+FOUNDATION_FILES = tuple(file for file, _, _ in CHECKS.values())
+
+LOGIN = "claude auth login   (then run the checks again)"
+RELOGIN = "claude auth logout && claude auth login"
+DIRECTORY_REMEDY = ("claude auth login   (it creates the directory), or point the suite at the right one: "
+                    "pytest checks --claude-config-dir <dir>")
+
+CANARIES = (CANARY_ACCESS, CANARY_REFRESH)
+
+
+def outcomes(run: ChecksRun) -> dict[str, str]:
+    """{short name: passed/failed/error/skipped} of the foundation checks in the JUnit XML."""
+    cases = run.testcases()
+    return {short: cases[func].outcome for short, (_, func, _) in CHECKS.items() if func in cases}
+
+
+def case(run: ChecksRun, short: str):
+    return run.testcases()[CHECKS[short][1]]
+
+
+def assert_no_crash(run: ChecksRun) -> None:
+    """No Python traceback, no INTERNALERROR, in the output or the JUnit XML."""
+    texts = {"output": run.output, "junit.xml": run.junit_path.read_text(encoding="utf-8", errors="replace")}
+    for where, text in texts.items():
+        assert "Traceback" not in text, f"a traceback in the {where}"
+        assert "INTERNALERROR" not in text, f"INTERNALERROR in the {where}"
+        assert "stopped on an unexpected" not in text, f"a check hit a bug, not a finding ({where})"
+
+
+def assert_requirements_tagged(run: ChecksRun) -> None:
+    """Every foundation testcase carries exactly its requirement IDs as JUnit properties."""
+    cases = run.testcases()
+    for short, (_, func, ids) in CHECKS.items():
+        assert sorted(cases[func].requirements()) == sorted(ids), short
+
+
+def assert_no_canary(run: ChecksRun) -> None:
+    """The fake tokens appear in no output and no report (checked by the caller's message only)."""
+    text = run.every_text()
+    for canary in CANARIES:
+        assert canary not in text, "a token value leaked into the output or a report"

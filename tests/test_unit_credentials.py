@@ -1,0 +1,130 @@
+"""Parsing and judging .credentials.json without ever showing a token (domain.md section 3)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from claude_session_tokens.credentials import (
+    RELOGIN, load_json_object, parse_credentials, session_problems, token_shape_warning,
+)
+from claude_session_tokens.findings import FindingError
+from claude_session_tokens.secret import Secret
+from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH, DROP, now_ms, oauth_entry
+
+
+def blob(content) -> Secret[bytes]:
+    return Secret(content if isinstance(content, bytes) else json.dumps(content).encode())
+
+
+def finding_of(content):
+    with pytest.raises(FindingError) as info:
+        parse_credentials(blob(content))
+    finding = info.value.finding
+    assert CANARY_MARKER not in finding.message()  # no message ever quotes the file
+    assert CANARY_MARKER not in str(info.value)
+    assert finding.remedy == RELOGIN
+    return finding
+
+
+def test_a_valid_session_is_parsed_with_tokens_masked():
+    expires = now_ms() + 3_600_000
+    session = parse_credentials(blob({"claudeAiOauth": oauth_entry(expiresAt=expires), "mcpOAuth": {}}))
+    assert session.access_token == Secret(CANARY_ACCESS)
+    assert session.refresh_token == Secret(CANARY_REFRESH)
+    assert session.expires_at_ms == expires
+    assert "user:inference" in session.scopes
+    assert session.subscription_type == "max"
+    assert session.other_keys == ("mcpOAuth",)
+    assert session.fingerprint == Secret(CANARY_REFRESH).fingerprint()
+    assert CANARY_MARKER not in repr(session)
+    assert session_problems(session, "max") == []
+    assert token_shape_warning(session) is None
+
+
+@pytest.mark.parametrize("content, cause", [
+    (b"", ".credentials.json is not valid JSON (Expecting value at line 1, column 1)."),
+    (b"{", ".credentials.json is not valid JSON ("),
+    (b"null", ".credentials.json holds a JSON null, not an object."),
+    (b"[]", ".credentials.json holds a JSON array, not an object."),
+    (b'"' + CANARY_ACCESS.encode() + b'"', ".credentials.json holds a JSON string, not an object."),
+    (b"42", ".credentials.json holds a JSON number, not an object."),
+    (b"{}", 'there is no "claudeAiOauth" entry (top-level keys: none).'),
+    (b'{"claudeAiOauth": null}', 'there is no "claudeAiOauth" entry'),
+    (b'{"claudeAiOauth": []}', '"claudeAiOauth" is a JSON array, not an object.'),
+    (b"\xff\xfe{}", ".credentials.json is not UTF-8 text (bad byte at offset 0)."),
+    (b"\xef\xbb\xbf{}", ".credentials.json starts with a byte-order mark"),
+    (b"[" * 100_000, ".credentials.json is nested too deeply to be a credentials file."),
+    (b'{"a": "' + CANARY_ACCESS.encode() + b'" "b"}', ".credentials.json is not valid JSON ("),
+])
+def test_malformed_files(content, cause):
+    assert cause in finding_of(content).cause
+
+
+@pytest.mark.parametrize("overrides, detail", [
+    ({"accessToken": DROP}, "accessToken is missing"),
+    ({"refreshToken": None}, "refreshToken is a null, expected a string"),
+    ({"accessToken": 7}, "accessToken is a number, expected a string"),
+    ({"expiresAt": "1767225600000"}, "expiresAt is a string, expected an integer (epoch milliseconds)"),
+    ({"expiresAt": 1.5e12}, "expiresAt is a number, expected an integer"),
+    ({"expiresAt": True}, "expiresAt is a boolean, expected an integer"),
+    ({"expiresAt": DROP}, "expiresAt is missing"),
+    ({"scopes": DROP}, "scopes is missing"),
+    ({"scopes": "user:inference"}, "scopes must be an array of strings"),
+    ({"scopes": ["user:inference", 1]}, "scopes must be an array of strings"),
+    ({"subscriptionType": 3}, "subscriptionType is a number, expected a string or null"),
+    ({"refreshTokenExpiresAt": "soon"}, "refreshTokenExpiresAt is a string, expected a number"),
+])
+def test_wrong_field_types(overrides, detail):
+    finding = finding_of({"claudeAiOauth": oauth_entry(**overrides)})
+    assert finding.cause.endswith("some fields have the wrong type.")
+    assert any(detail in line for line in finding.details), finding.details
+
+
+def problems(**overrides) -> list[str]:
+    return session_problems(parse_credentials(blob({"claudeAiOauth": oauth_entry(**overrides)})), "max")
+
+
+@pytest.mark.parametrize("overrides, fragment", [
+    ({"accessToken": ""}, "accessToken is empty"),
+    ({"accessToken": "sk-ant-api03-" + "x" * 40}, "accessToken has the shape of an API key"),
+    ({"accessToken": "sk-ant-admin01-" + "x" * 40}, "accessToken has the shape of an API key"),
+    ({"refreshToken": ""}, "refreshToken is empty: the CLI wipes it when a login has died"),
+    ({"expiresAt": 0}, "expiresAt is 0: the CLI sets 0 when it wipes a dead login"),
+    ({"expiresAt": 1_767_225_600}, "which looks like seconds"),
+    ({"scopes": ["user:profile"]}, 'scopes lack "user:inference" (found: user:profile)'),
+    ({"scopes": []}, 'scopes lack "user:inference" (found: none)'),
+    ({"subscriptionType": "pro"}, 'subscriptionType is "pro", expected "max"'),
+    ({"subscriptionType": None}, 'subscriptionType is null, expected "max"'),
+    ({"subscriptionType": DROP}, 'subscriptionType is null, expected "max"'),
+])
+def test_unusable_sessions(overrides, fragment):
+    found = problems(**overrides)
+    assert len(found) == 1 and fragment in found[0]
+    assert CANARY_MARKER not in found[0]
+
+
+def test_the_wiped_dead_login_reports_every_sign():
+    found = problems(accessToken="", refreshToken="", expiresAt=0)
+    assert [p.split(" ")[0] for p in found] == ["accessToken", "refreshToken", "expiresAt"]
+
+
+def test_another_expected_subscription():
+    session = parse_credentials(blob({"claudeAiOauth": oauth_entry(subscriptionType="team")}))
+    assert session_problems(session, "team") == []
+    assert 'expected "max"' in session_problems(session, "max")[0]
+    assert "--expected-subscription team" in session_problems(session, "max")[0]
+
+
+def test_unusual_token_shape_is_only_a_note():
+    session = parse_credentials(blob({"claudeAiOauth": oauth_entry(accessToken="opaque-token-of-a-new-format")}))
+    assert session_problems(session, "max") == []
+    note = token_shape_warning(session)
+    assert note and "usual sk-ant-oat" in note and "opaque" not in note
+
+
+def test_load_json_object_names_what_it_reads():
+    with pytest.raises(FindingError) as info:
+        load_json_object(Secret(b"[]"), "the global config")
+    assert "the global config holds a JSON array" in info.value.finding.cause
