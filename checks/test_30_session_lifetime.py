@@ -1,0 +1,32 @@
+"""The session can stay valid for 24 hours after capture.
+
+Requirements: SC-005.
+
+Reports the hours left on the access token and, when the credentials state it, on the
+sign-in itself (``refreshTokenExpiresAt``). Passes when the session can last
+``--min-validity`` hours (24 by default): a non-empty refresh token, the ``user:inference``
+scope, and no end of the sign-in inside the window. The access token lasts only ~8 h;
+the pod's CLI refreshes it itself and writes the new tokens back, so the pod must copy the
+Secret into a writable ``emptyDir`` instead of mounting it read-only.
+
+Fails when the access token has expired or expires within 5 minutes: the CLI would refresh
+and rotate it at once. The test prompt is then not run, since it would spend your session.
+
+Fix: ``pytest checks --fresh-login`` (or ``claude auth logout && claude auth login``).
+"""
+
+import pytest
+
+from claude_session_tokens.plugin import fail_check, record_section
+
+
+@pytest.mark.requirement("SC-005")
+def test_session_lasts_long_enough(claude_session, record_property):
+    lifetime = claude_session.lifetime
+    record_property("access_token_hours_left", f"{lifetime.access_hours_left:.2f}")
+    if lifetime.refresh_end_hours_left is not None:
+        record_property("sign_in_hours_left", f"{lifetime.refresh_end_hours_left:.2f}")
+    record_section("session lifetime (SC-005)", lifetime.lines())
+    problem = lifetime.finding()
+    if problem:
+        fail_check(problem)

@@ -1,0 +1,47 @@
+"""A test prompt answers, run on exactly the files that go into the Secret.
+
+Requirements: FR-004, SC-002, US1.2.
+
+The Secret's files are copied into a fresh temporary profile and
+``claude -p <--prompt> --output-format json`` runs there, with ``HOME`` and
+``CLAUDE_CONFIG_DIR`` pointing at the copy, so your own profile is never written and the
+proof covers what ships. Variables that would stand in for the session
+(``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``, ``CLAUDE_CODE_OAUTH_TOKEN``, ...) are
+removed from the CLI's environment; network settings pass through. The run is stopped
+after ``--prompt-timeout`` seconds (10 by default), with everything it started, and the
+CLI's own retries are switched off. Only a JSON answer with ``is_error: false`` and a
+non-empty result passes; the measured seconds are recorded as ``prompt_seconds``.
+
+Each failure names its cause: not logged in, session rejected (401: expired or revoked),
+network unreachable, time limit exceeded, CLI crashed, unexpected output. If the CLI had to
+refresh the tokens, the refreshed credentials are what ships, and you are warned that the
+session on this machine is now spent (refresh tokens are single-use).
+
+Credential variables set in your environment are reported (never their values): the same
+variable in the pod would override the session.
+
+Fix: as each failure says; usually ``pytest checks --fresh-login``.
+"""
+
+import pytest
+
+from claude_session_tokens.auth_env import override_warnings
+from claude_session_tokens.child_env import shown_url
+from claude_session_tokens.plugin import fail_check, record_section, warn_check
+
+
+@pytest.mark.requirement("FR-004", "SC-002", "US1.2")
+def test_prompt_answers_on_what_ships(claude_session, record_property):
+    for warning in override_warnings(claude_session.environ, claude_session.platform):
+        warn_check(warning)
+    result = claude_session.prompt_result
+    record_property("prompt_seconds", f"{result.seconds:.2f}")
+    record_property("prompt_verdict", result.kind)
+    record_property("claude_version", result.cli_version)
+    if result.base_url:
+        record_property("anthropic_base_url", shown_url(result.base_url))
+    record_section("test prompt (FR-004, SC-002)", result.lines())
+    for warning in result.warnings:
+        warn_check(warning)
+    if result.finding:
+        fail_check(result.finding)

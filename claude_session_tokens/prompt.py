@@ -1,0 +1,347 @@
+"""The test prompt (FR-004, SC-002): ``claude -p`` on a copy of exactly what ships.
+
+The files of the Secret (:class:`~claude_session_tokens.payload.Payload`) are written into a
+fresh temporary profile; the CLI runs there with ``HOME``/``CLAUDE_CONFIG_DIR`` pointing at it,
+without any variable that could stand in for the session, in an empty working directory (so
+no project settings apply), under a hard time limit. The user's own profile is never touched:
+the transcript the CLI writes lands in the copy, and the copy is always removed.
+
+The answer is judged as domain.md section 5 says: only a JSON result with ``is_error: false``
+and a non-empty ``result`` is a success; errors come on stdout with exit 1, and exit 0 with
+empty or non-JSON output is a failure too. The CLI's words are shown only after every token
+shape and every token of the session has been masked.
+
+If the CLI refreshed the tokens in the copy (after a 401, or near expiry), the refreshed
+bytes become what ships, and the user is told that the session on this machine is spent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from .child_env import prompt_environment, profile_home, shown_url
+from .cli import INSTALL
+from .credentials import parse_credentials
+from .findings import Finding, FindingError
+from .lifetime import FRESH_LOGIN, hours, now_ms
+from .payload import CREDENTIALS_KEY, Payload
+from .processes import Completed, LaunchError, run_captured
+from .secret import Secret
+
+SC_002_SECONDS = 10.0
+
+SUCCESS = "success"
+NOT_LOGGED_IN = "not logged in"
+REJECTED = "session rejected"
+NETWORK = "network unreachable"
+TIME_LIMIT = "time limit exceeded"
+CRASHED = "CLI crashed"
+UNEXPECTED = "unexpected output"
+API_ERROR = "API error"
+
+_TOKEN_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9]+-[\w-]*|sk-ant-[\w-]+")
+_BEARER = re.compile(r"(?i)(bearer\s+)[\w.~+/=-]{16,}")
+_NOT_LOGGED_IN = re.compile(r"(?i)not logged in|please run /login")
+_REJECTED = re.compile(r"(?i)\b40[13]\b|failed to authenticate|oauth session expired|could not be refreshed|"
+                       r"revoked|invalid_grant|authentication_error|token has expired|invalid bearer")
+_NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|connection (refused|error|reset)|"
+                      r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|"
+                      r"socket hang up|fetch failed|getaddrinfo|certificate|self.signed|proxy")
+SHOWN_CHARS = 300
+
+
+def redact(text: str, secrets: Iterable[Secret] = ()) -> str:
+    """``text`` with every session token and every token-shaped string masked, shortened for a report."""
+    for secret in secrets:
+        value = secret.reveal()
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if len(value) >= 8:
+            text = text.replace(value, "***")
+    text = _TOKEN_SHAPE.sub("sk-ant-***", text)
+    text = _BEARER.sub(r"\1***", text)
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text).strip()
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
+
+
+def parse_result(stdout: str) -> dict | None:
+    """The CLI's JSON result object, or None when stdout holds none."""
+    text = stdout.strip()
+    candidates = [text] + [ln.strip() for ln in reversed(text.splitlines()) if ln.strip().startswith("{")]
+    for candidate in candidates:
+        try:
+            data = json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(data, dict) and ("is_error" in data or data.get("type") == "result"):
+            return data
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str
+    finding: Finding | None
+
+
+def _finding(kind: str, said: str, completed: Completed, limit: float, base_url: str | None) -> Finding:
+    details = [f"the CLI said: {said}"] if said else []
+    code = "killed at the limit" if completed.timed_out else f"exit code {completed.returncode}"
+    details.append(f"{code}, after {completed.seconds:.1f} s")
+    details = tuple(details)
+    if kind == NOT_LOGGED_IN:
+        return Finding(
+            cause="The test prompt failed: the claude CLI found no usable login in the files that would ship.",
+            why="a pod given this Secret would start signed out.",
+            remedy="claude auth login   (then run the checks again; or: pytest checks --fresh-login)",
+            details=details)
+    if kind == REJECTED:
+        return Finding(
+            cause="The test prompt failed: the Claude API rejected the session (401: expired or revoked).",
+            why="the tokens that would ship no longer authenticate; the pod could not use them.",
+            remedy=FRESH_LOGIN, details=details)
+    if kind == NETWORK:
+        where = f" (ANTHROPIC_BASE_URL is set: {shown_url(base_url)})" if base_url else ""
+        return Finding(
+            cause=f"The test prompt failed: the claude CLI could not reach the Claude API{where}.",
+            why="without an answer from the API the session cannot be proven to work.",
+            remedy="check the network: HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to the CLI; "
+                   "then run the checks again",
+            details=details)
+    if kind == TIME_LIMIT:
+        return Finding(
+            cause=f"The test prompt did not answer within {limit:g} s and was stopped (SC-002).",
+            why="a session that cannot answer a one-line prompt in time cannot be shown to work; "
+                "the CLI and everything it started were killed.",
+            remedy="check the network and run again; if the first start of the CLI is slow (cold disk), "
+                   f"allow more time: pytest checks --prompt-timeout {max(30, int(limit * 3))}",
+            details=details)
+    if kind == CRASHED:
+        return Finding(
+            cause="The test prompt failed: the claude CLI crashed.",
+            why="the session could not be tested; the CLI installation may be broken.",
+            remedy=f"run 'claude -p hello' yourself to see the error; reinstall: {INSTALL}",
+            details=details)
+    if kind == API_ERROR:
+        return Finding(
+            cause="The test prompt failed: the Claude API answered with an error.",
+            why="the session could not be shown to work.",
+            remedy="read the CLI's message below; retry later (https://status.anthropic.com), then run the checks again",
+            details=details)
+    return Finding(
+        cause="The test prompt failed: the claude CLI gave no usable answer "
+              "(expected a JSON result with is_error false and a non-empty result).",
+        why="the CLI sometimes exits 0 without running the prompt; such a run proves nothing about the session.",
+        remedy=f"run 'claude -p hello --output-format json' yourself; upgrade the CLI: {INSTALL}",
+        details=details)
+
+
+def _kind_from_text(text: str) -> str | None:
+    if _NOT_LOGGED_IN.search(text):
+        return NOT_LOGGED_IN
+    if _REJECTED.search(text):
+        return REJECTED
+    if _NETWORK.search(text):
+        return NETWORK
+    return None
+
+
+def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
+          base_url: str | None = None) -> Verdict:
+    """Sort one run of ``claude -p --output-format json`` into a verdict."""
+    secrets = list(secrets)
+    if completed.timed_out:
+        said = redact(completed.stdout + completed.stderr, secrets)
+        return Verdict(TIME_LIMIT, _finding(TIME_LIMIT, said, completed, limit, base_url))
+    data = parse_result(completed.stdout)
+    if data is not None:
+        result = data.get("result")
+        said = redact(result if isinstance(result, str) else json.dumps(result)[:SHOWN_CHARS], secrets)
+        if data.get("is_error") is False and isinstance(result, str) and result.strip():
+            return Verdict(SUCCESS, None)
+        if data.get("is_error") is True:
+            status = data.get("api_error_status")
+            kind = REJECTED if status in (401, 403) else (_kind_from_text(said) or API_ERROR)
+            return Verdict(kind, _finding(kind, said, completed, limit, base_url))
+        return Verdict(UNEXPECTED, _finding(UNEXPECTED, said or "(an empty result)", completed, limit, base_url))
+    text = redact(completed.stdout + "\n" + completed.stderr, secrets)
+    kind = _kind_from_text(text)
+    if kind is None:
+        crashed = completed.returncode is not None and completed.returncode != 0
+        kind = CRASHED if crashed else UNEXPECTED
+    said = text or "(nothing)"
+    return Verdict(kind, _finding(kind, said, completed, limit, base_url))
+
+
+@dataclass(frozen=True)
+class PromptRun:
+    """One run of the CLI on a copy of the payload."""
+
+    completed: Completed
+    credentials_after: Secret[bytes] | None  # the copy's credentials after the run (None: gone)
+    removed_variables: tuple[str, ...]
+    base_url: str | None
+    cleanup_problem: str | None
+
+
+def _remove(root: Path) -> str | None:
+    """Delete the copy (it holds the session). Retries: Windows keeps files of a killed child busy."""
+    def retry_writable(func, path, _exc):
+        try:
+            Path(path).chmod(0o700)
+            func(path)
+        except OSError:
+            pass
+    for _ in range(10):
+        shutil.rmtree(root, onerror=retry_writable)
+        if not root.exists():
+            return None
+        time.sleep(0.3)
+    return str(root)
+
+
+def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: float,
+            environ: Mapping[str, str], platform: str) -> PromptRun:
+    home = profile_home(root)
+    config_dir = home / ".claude"
+    work = root / "work"
+    config_dir.mkdir(parents=True, mode=0o700)
+    work.mkdir(mode=0o700)
+    payload.write_to(config_dir)
+    child = prompt_environment(environ, home, platform)
+    argv = [str(cli_path), "-p", prompt, "--output-format", "json"]
+    try:
+        completed = run_captured(argv, env=child.env, limit=limit, cwd=work, platform=platform)
+    except LaunchError as err:
+        raise FindingError(Finding(
+            cause=f"The test prompt could not start the claude CLI at {cli_path} ({err.reason}).",
+            why="without the CLI the session cannot be proven to work.",
+            remedy=f"{INSTALL}   (or pass the executable: --claude-bin PATH)",
+        )) from None
+    after_path = config_dir / CREDENTIALS_KEY
+    try:
+        after = Secret(after_path.read_bytes()) if after_path.is_file() else None
+    except OSError:
+        after = None
+    return PromptRun(completed, after, child.removed, child.base_url, None)
+
+
+def run_test_prompt(cli_path: Path, payload: Payload, prompt: str, limit: float,
+                    environ: Mapping[str, str], platform: str) -> PromptRun:
+    """Write ``payload`` into a fresh profile, run the prompt there, read back the credentials, clean up."""
+    root = Path(tempfile.mkdtemp(prefix="claude-session-tokens-"))
+    try:
+        run = _run_in(root, cli_path, payload, prompt, limit, environ, platform)
+    finally:
+        problem = _remove(root)
+    return replace(run, cleanup_problem=problem)
+
+
+@dataclass(frozen=True)
+class PromptResult:
+    """The verdict of the test prompt, for the check and for the render step's annotations."""
+
+    kind: str
+    seconds: float
+    finding: Finding | None
+    cli_version: str
+    removed_variables: tuple[str, ...] = ()
+    base_url: str | None = None
+    refreshed: bool = False
+    warnings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return self.kind == SUCCESS
+
+    def lines(self) -> list[str]:
+        lines = [f"claude {self.cli_version}: {self.kind} after {self.seconds:.1f} s"]
+        if self.removed_variables:
+            lines.append("left out of the CLI's environment: " + ", ".join(self.removed_variables))
+        if self.base_url:
+            lines.append(f"ANTHROPIC_BASE_URL: {shown_url(self.base_url)}")
+        if self.refreshed:
+            lines.append("the CLI refreshed the tokens: the refreshed credentials are what ships")
+        return lines
+
+
+def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_left_ms: int | None,
+                     config_dir: Path) -> tuple[Secret[bytes] | None, list[Finding]]:
+    """(credentials to adopt or None, warnings) after comparing the copy's credentials."""
+    if after is None or after == before:
+        return None, []
+    try:
+        old, new = parse_credentials(before), parse_credentials(after)
+    except FindingError:
+        return None, []
+    if old.access_token == new.access_token and old.refresh_token == new.refresh_token:
+        return None, []  # rewritten, same tokens: ship the verified original bytes
+    if not new.refresh_token or not new.access_token:
+        return None, [Finding(
+            cause="The claude CLI emptied the tokens in the test copy: its refresh failed and it gave up the login.",
+            why="the session is dead; the pod could not use it either. Your own profile was not modified.",
+            remedy=FRESH_LOGIN,
+        )]
+    left = f" in about {hours(access_left_ms)}" if access_left_ms and access_left_ms > 0 else ""
+    return after, [Finding(
+        cause="The claude CLI refreshed the session during the test prompt: the Secret now carries the new "
+              "tokens, and the session on this machine is spent.",
+        why="refresh tokens are single-use (rotation): the refresh token still in "
+            f"{config_dir / CREDENTIALS_KEY} no longer works, so the CLI on this machine stops working{left} "
+            "when its access token expires. Your profile was not modified.",
+        remedy="deploy the Secret rendered by this run (it holds the only live refresh token); on this machine "
+               "run 'claude auth login' when the CLI asks (a separate session, do not give it to the same pod)",
+    )]
+
+
+def prompt_result_for(session) -> PromptResult:
+    """Run the test prompt for a :class:`~claude_session_tokens.session.SessionUnderTest` once.
+
+    Raises :class:`FindingError` when the prompt must not or cannot run (unusable credentials,
+    an access token about to expire, no CLI); otherwise returns the verdict, failures included.
+    """
+    try:
+        oauth = session.oauth
+    except FindingError as err:
+        raise FindingError(Finding(cause="The test prompt was not run: " + err.finding.cause,
+                                   why=err.finding.why, remedy=err.finding.remedy,
+                                   details=err.finding.details)) from None
+    blocker = session.lifetime.prompt_blocker()
+    if blocker:
+        raise FindingError(blocker)
+    cli = session.cli
+    payload = session.payload
+    settings = session.settings
+    run = run_test_prompt(cli.path, payload, settings.prompt, settings.prompt_timeout,
+                          session.environ, session.platform)
+    secrets = [oauth.access_token, oauth.refresh_token]
+    adopted, warnings = _refresh_outcome(payload.credentials, run.credentials_after,
+                                         oauth.expires_at_ms - now_ms(), session.location.config_dir)
+    if adopted is not None:
+        try:
+            fresh = parse_credentials(adopted)
+            secrets += [fresh.access_token, fresh.refresh_token]
+        except FindingError:
+            pass
+        session.adopt_credentials(adopted)
+    verdict = judge(run.completed, settings.prompt_timeout, secrets, run.base_url)
+    if run.cleanup_problem:
+        warnings.append(Finding(cause=f"The temporary copy of the session ({run.cleanup_problem}) was left behind.",
+                                why="it holds a copy of your session's tokens.",
+                                remedy=f"delete it: {run.cleanup_problem}"))
+    if verdict.kind == SUCCESS and run.completed.seconds > SC_002_SECONDS:
+        warnings.append(Finding(
+            cause=f"The test prompt took {run.completed.seconds:.1f} s, more than the {SC_002_SECONDS:g} s of SC-002.",
+            why="it passed within --prompt-timeout, but the spec expects an answer within 10 seconds.",
+            remedy="run the checks again once the CLI has started once (a cold first start is slow)",
+        ))
+    return PromptResult(kind=verdict.kind, seconds=run.completed.seconds, finding=verdict.finding,
+                        cli_version=cli.version, removed_variables=run.removed_variables,
+                        base_url=run.base_url, refreshed=adopted is not None, warnings=tuple(warnings))

@@ -1,0 +1,323 @@
+"""A fake ``claude`` CLI for what the real one cannot do offline: sign-in, and injected faults.
+
+It behaves as ``/work/shared/domain.md`` describes Claude Code 2.1.332, not as a test would
+find convenient:
+
+- the profile is ``$CLAUDE_CONFIG_DIR``, else ``$HOME/.claude`` (``%USERPROFILE%`` on Windows);
+  credentials in ``<profile>/.credentials.json``, the global config in
+  ``$CLAUDE_CONFIG_DIR/.claude.json`` or ``$HOME/.claude.json``;
+- ``-p`` writes a transcript into ``<profile>/projects/`` on every run (logged in or not) and
+  rewrites the global config, as the real CLI does;
+- authentication precedence: ``ANTHROPIC_AUTH_TOKEN``, ``ANTHROPIC_API_KEY``,
+  ``CLAUDE_CODE_OAUTH_TOKEN``, then the stored session; a session counts only with a non-empty
+  ``accessToken`` and the ``user:inference`` scope, else ``Not logged in · Please run /login``;
+- errors go to stdout as a JSON result with ``"subtype": "success"`` and ``"is_error": true``,
+  exit 1; stderr stays empty;
+- fewer than 5 minutes left on the access token: refresh with rotation (new access and refresh
+  token, written atomically, mode 0600), or, when the refresh fails, tokens wiped to empty;
+- without ``CLAUDE_CODE_MAX_RETRIES=0`` an unreachable network takes ~185 s (10 retries);
+- ``auth login`` needs no terminal here (the real one would wait for a pasted code).
+
+Faults come from a JSON control file named by ``FAKE_CLAUDE_CONTROL`` (or ``FAKE_CLAUDE_MODE``):
+``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old",
+"delay": s, "login": "new|restore|nothing|hang|fail", "login_tokens": {...}, "logout": "ok|fail",
+"log": path}``. Each invocation appends one JSON line to ``log``: argv, profile, cwd, the names
+of credential variables it saw, ``CLAUDE_CODE_MAX_RETRIES``, and which credential it used
+(as a fingerprint, never the token).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+VERSION = "2.1.332"
+INFERENCE = "user:inference"
+REFRESH_MARGIN_MS = 5 * 60 * 1000
+AUTH_VARIABLES = ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN")
+NOT_LOGGED_IN = "Not logged in · Please run /login"
+
+AUTH_HELP = """Usage: claude auth [options] [command]
+
+Manage authentication
+
+Options:
+  -h, --help        Display help for command
+
+Commands:
+  help [command]    display help for command
+  login [options]   Sign in to your Anthropic account
+  logout [options]  Log out from your Anthropic account
+  status [options]  Show authentication status
+"""
+OLD_HELP = """Usage: claude [options] [command] [prompt]
+
+Options:
+  -p, --print       Print response and exit
+
+Commands:
+  config            Manage configuration
+  mcp               Configure and manage MCP servers
+  doctor            Check the health of your Claude Code auto-updater
+  update            Check for updates and install if available
+"""
+
+
+def control() -> dict:
+    path = os.environ.get("FAKE_CLAUDE_CONTROL")
+    data = {}
+    if path and Path(path).is_file():
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if os.environ.get("FAKE_CLAUDE_MODE"):
+        data["mode"] = os.environ["FAKE_CLAUDE_MODE"]
+    return data
+
+
+CONTROL = control()
+
+
+def fp(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:12]
+
+
+def home() -> Path:
+    if sys.platform.startswith("win") and os.environ.get("USERPROFILE"):
+        return Path(os.environ["USERPROFILE"])
+    return Path(os.environ.get("HOME") or Path.home())
+
+
+def profile() -> Path:
+    if os.environ.get("CLAUDE_CONFIG_DIR"):
+        return Path(os.environ["CLAUDE_CONFIG_DIR"])
+    return home() / ".claude"
+
+
+def global_config() -> Path:
+    if os.environ.get("CLAUDE_CONFIG_DIR"):
+        return Path(os.environ["CLAUDE_CONFIG_DIR"]) / ".claude.json"
+    return home() / ".claude.json"
+
+
+def log(**fields) -> None:
+    path = CONTROL.get("log")
+    if not path:
+        return
+    entry = {"argv": sys.argv[1:], "profile": str(profile()), "cwd": os.getcwd(), "pid": os.getpid(),
+             "auth_variables": sorted(v for v in os.environ if v in AUTH_VARIABLES or "TOKEN" in v),
+             "max_retries": os.environ.get("CLAUDE_CODE_MAX_RETRIES"),
+             "home": os.environ.get("HOME"), **fields}
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
+    tmp.write_bytes(data)
+    if os.name != "nt":
+        tmp.chmod(0o600)
+    os.replace(tmp, path)
+
+
+def read_credentials() -> dict | None:
+    try:
+        data = json.loads((profile() / ".credentials.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_credentials(data: dict) -> None:
+    write_atomically(profile() / ".credentials.json", json.dumps(data, separators=(",", ":")).encode())
+
+
+def new_tokens(tag: str) -> dict:
+    salt = secrets.token_hex(12)
+    return {"accessToken": f"sk-ant-oat01-CANARY{tag}access{salt}",
+            "refreshToken": f"sk-ant-ort01-CANARY{tag}refresh{salt}"}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# --- -p --------------------------------------------------------------------------------------
+
+def result(text: str, is_error: bool, status: int | None = None) -> int:
+    print(json.dumps({"type": "result", "subtype": "success", "is_error": is_error, "result": text,
+                      "api_error_status": status, "duration_ms": 12, "num_turns": 1,
+                      "session_id": str(uuid.uuid4())}))
+    return 1 if is_error else 0
+
+
+def transcript(prompt: str) -> None:
+    slug = "".join(c if c.isalnum() else "-" for c in os.getcwd())
+    target = profile() / "projects" / slug / f"{uuid.uuid4()}.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"type": "user", "message": {"content": prompt}}) + "\n", encoding="utf-8")
+    config = global_config()
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+        data = data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        data = {}
+    data["numStartups"] = int(data.get("numStartups", 0)) + 1
+    write_atomically(config, json.dumps(data, indent=2).encode())
+
+
+def hang() -> int:
+    """Hang, with a helper process that holds stdout open too (the whole tree must be killed)."""
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
+    log(event="hang", helper_pid=helper.pid)
+    time.sleep(3600)
+    return 0
+
+
+def prompt_run(prompt: str) -> int:
+    mode = CONTROL.get("mode", "ok")
+    transcript(prompt)
+    if mode == "hang":
+        return hang()
+    if mode == "slow":
+        time.sleep(float(CONTROL.get("delay", 3)))
+    if mode == "crash":
+        sys.stderr.write("file:///$bunfs/root/claude:1234\nTypeError: Cannot read properties of undefined "
+                         "(reading 'map')\n    at run (file:///$bunfs/root/claude:1234:56)\n")
+        return 134
+    if mode == "empty":
+        return 0
+    for variable in AUTH_VARIABLES:  # precedence: these win over the stored session
+        if os.environ.get(variable):
+            log(used=variable)
+            if mode == "network":
+                return network()
+            return result("ok", False)
+    creds = read_credentials()
+    oauth = creds.get("claudeAiOauth") if creds else None
+    if (not isinstance(oauth, dict) or not oauth.get("accessToken")
+            or INFERENCE not in (oauth.get("scopes") or [])):
+        log(used=None)
+        return result(NOT_LOGGED_IN, True)
+    if mode == "network":
+        return network()
+    expires = oauth.get("expiresAt") if isinstance(oauth.get("expiresAt"), int) else 0
+    needs_refresh = expires - now_ms() < REFRESH_MARGIN_MS or mode in ("rotate", "refresh_fails")
+    if needs_refresh:
+        if mode == "refresh_fails" or not oauth.get("refreshToken"):
+            oauth.update(accessToken="", refreshToken="", expiresAt=0)
+            write_credentials(creds)
+            log(used="session", refresh="failed")
+            return result("Failed to authenticate: OAuth session expired and could not be refreshed", True)
+        oauth.update(new_tokens("rotated"), expiresAt=now_ms() + 8 * 3600 * 1000)
+        write_credentials(creds)
+        log(used="session", refresh="rotated")
+    else:
+        log(used="session", session=fp(oauth["accessToken"]))
+    if mode == "401":
+        return result('Failed to authenticate. API Error: 401 {"type":"error","error":{"type":'
+                      '"authentication_error","message":"OAuth token has been revoked."}}', True, 401)
+    if mode == "garbage":
+        sys.stdout.write("<html><body>502 Bad Gateway</body></html>\x1b[31m\n"
+                         f"debug: Authorization: Bearer {oauth['accessToken']} refresh={oauth.get('refreshToken')}\n")
+        return 0
+    return result("ok", False)
+
+
+def network() -> int:
+    if os.environ.get("CLAUDE_CODE_MAX_RETRIES") != "0":
+        time.sleep(185)  # ten retries with back-off, as the real CLI does
+    return result("API Error: Can't reach the API server — check your internet or DNS (ENOTFOUND)", True)
+
+
+# --- auth ------------------------------------------------------------------------------------
+
+def auth(args: list[str]) -> int:
+    if not args or args[0] not in ("login", "logout", "status"):
+        print(AUTH_HELP, end="")  # like the real CLI: unknown sub-commands show this list, exit 0
+        return 0
+    command = args[0]
+    if "--help" in args or "-h" in args:
+        print(f"Usage: claude auth {command} [options]")
+        return 0
+    if command == "status":
+        creds = read_credentials()
+        oauth = creds.get("claudeAiOauth") if creds else None
+        logged_in = isinstance(oauth, dict) and bool(oauth.get("accessToken"))
+        print(json.dumps({"loggedIn": logged_in, "authMethod": "claude.ai" if logged_in else "none"}))
+        return 0 if logged_in else 1
+    if command == "logout":
+        log(event="logout")
+        if CONTROL.get("logout") == "fail":
+            print("Failed to log out: EACCES")
+            return 1
+        (profile() / ".credentials.json").unlink(missing_ok=True)
+        config = global_config()
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.pop("oauthAccount", None) is not None:
+                write_atomically(config, json.dumps(data, indent=2).encode())
+        except (OSError, ValueError):
+            pass
+        print("Successfully logged out from your Anthropic account.")
+        return 0
+    if command == "login":
+        how = CONTROL.get("login", "new")
+        log(event="login", login=how, tty=sys.stdin.isatty() if sys.stdin else False)
+        print("Opening browser to sign in…")
+        if how == "hang":
+            time.sleep(3600)
+        if how == "fail":
+            print("Login failed: OAuth error: invalid_request")
+            return 1
+        if how == "nothing":
+            return 0
+        tokens = CONTROL.get("login_tokens") if how == "restore" else new_tokens("login")
+        write_credentials({"claudeAiOauth": {
+            **tokens, "expiresAt": now_ms() + 8 * 3600 * 1000,
+            "scopes": ["user:inference", "user:profile", "user:sessions:claude_code"],
+            "subscriptionType": "max", "rateLimitTier": "default_claude_max_20x"}})
+        config = global_config()
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        data["oauthAccount"] = {"accountUuid": "00000000-0000-4000-8000-000000000001",
+                                "emailAddress": "dev@example.com"}
+        write_atomically(config, json.dumps(data, indent=2).encode())
+        print("Login successful.")
+        return 0
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    mode = CONTROL.get("mode", "ok")
+    if argv[:1] in (["--version"], ["-v"]):
+        print(f"{CONTROL.get('version', '0.2.9' if mode == 'old' else VERSION)} (Claude Code)")
+        return 0
+    if argv[:1] == ["auth"]:
+        if mode == "old":  # before `claude auth`: the word is taken as a prompt, --help shows the top level
+            print(OLD_HELP, end="")
+            return 0
+        return auth(argv[1:])
+    if argv[:1] in (["login"], ["logout"]):
+        print(f"{argv[0]} isn't a Claude Code command. To sign in, run claude auth login")
+        return 1
+    if "-p" in argv or "--print" in argv:
+        flag = "-p" if "-p" in argv else "--print"
+        index = argv.index(flag)
+        prompt = argv[index + 1] if index + 1 < len(argv) else ""
+        log(event="prompt")
+        return prompt_run(prompt)
+    print("fake claude: interactive sessions are not simulated")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
