@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import plugin
+from claude_session_tokens import gate, plugin
 from claude_session_tokens.options import GROUP, OPTIONS, Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.session import SessionUnderTest
@@ -67,3 +67,19 @@ def _record_run_properties(request: pytest.FixtureRequest, record_testsuite_prop
     if _SESSION_KEY in request.config.stash:
         for name, value in request.config.stash[_SESSION_KEY].describe():
             record_testsuite_property(name.replace(" ", "_"), value)
+
+
+@pytest.fixture
+def secret_gate(request: pytest.FixtureRequest) -> list[str]:
+    """Why the Secret must not be rendered by this run; empty when the gate is open (gate.py)."""
+    book = ledger(request.config)
+    uncollected = gate.uncollected_check_files(CHECKS_DIR, book.verdicts)
+    return gate.blocking_reasons(book, request.node.nodeid, uncollected, CHECKS_DIR)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """--dry-run (FR-007): the Secret goes to the terminal, after the checks, never to a file."""
+    result = config.stash.get(gate.RESULT_KEY, None)
+    if result is not None and result.dry_run and not config.stash.get(gate.PRINTS_DRY_RUN_ITSELF, False):
+        terminalreporter.write_sep("-", "Secret (--dry-run: printed, not written)")
+        terminalreporter.write(result.text)

@@ -30,7 +30,7 @@ class Option:
         return self.flag.lstrip("-").replace("-", "_")
 
     def kwargs(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {"dest": self.dest, "help": self.help}
+        kw: dict[str, Any] = {"dest": self.dest, "help": self.help.replace("%", "%%")}  # argparse %-expands help
         if self.action:
             kw["action"] = self.action
             kw["default"] = [] if self.action == "append" else bool(self.default)

@@ -1,0 +1,54 @@
+"""The Secret cannot end up in version control.
+
+Requirements: FR-008, SC-006.
+
+Two things are checked with the real ``git``:
+
+- the destination of the Secret (``secrets/<name>.yaml`` in the project, or ``--secret-out``)
+  is ignored by git when it lies inside a git work tree (``git check-ignore``). A tracked file
+  is never ignored, so a Secret that was committed once fails here too;
+- no file tracked by the project's git is a Kubernetes Secret manifest carrying session keys
+  (``.credentials.json`` in ``data`` or ``stringData``).
+
+Why: the Secret holds live session tokens; a commit publishes them to everyone with access to
+the repository, for as long as its history exists.
+
+Fix: add the line the failure shows to ``.gitignore`` (the project ignores ``secrets/``
+already); for a committed Secret: ``git rm --cached <file>``, ignore it, then sign in again
+(``claude auth logout && claude auth login``) because the committed tokens must be
+considered leaked. Without git, nothing can be committed; the check passes and says so.
+"""
+
+import pytest
+
+from claude_session_tokens.findings import Finding
+from claude_session_tokens.git_safety import check_destination, tracked_session_secrets
+from claude_session_tokens.plugin import fail_check, warn_check
+from claude_session_tokens.render import git_refusal
+
+
+@pytest.mark.requirement("FR-008", "SC-006")
+def test_secret_cannot_be_committed(claude_session, record_property):
+    destination = claude_session.settings.secret_path().absolute()
+    verdict = check_destination(destination)
+    record_property("secret_destination", str(destination))
+    problems = []
+    refusal = git_refusal(destination) if not verdict.safe else None
+    if refusal:
+        problems.append(f"{refusal.cause} Fix: {refusal.remedy}")
+    committed, note = tracked_session_secrets(claude_session.settings.project_root)
+    for name in committed:
+        problems.append(f"{name} is tracked by git and is a Secret carrying session keys. "
+                        f"Fix: git rm --cached {name}, ignore it, then sign in again "
+                        "(claude auth logout && claude auth login): those tokens are leaked")
+    if problems:
+        fail_check(Finding(
+            cause="A Secret with session tokens could be, or already is, committed to git:",
+            why="a commit publishes live tokens to everyone who can read the repository (FR-008, SC-006).",
+            remedy="apply the fixes listed above",
+            details=tuple(problems),
+        ))
+    if verdict.work_tree is None and "not found" in verdict.note:
+        warn_check(Finding(cause=verdict.note.capitalize() + ".",
+                           why="the suite cannot prove that the Secret stays out of version control.",
+                           remedy="install git, or keep the Secret outside any repository"))

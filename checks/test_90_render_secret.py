@@ -1,0 +1,41 @@
+"""The last step: render the Secret, only when every other check of the run passed.
+
+Requirements: FR-006, SC-004, FR-008, SC-006.
+
+This check always runs last. It renders only when the gate is open: every other check passed,
+none was deselected (``-k``, ``-m``, a node id) and no ``checks/test_*.py`` file was left out
+of the run. The fresh-login checks skipped without ``--fresh-login`` are the only skips that
+do not block. Otherwise it writes nothing, leaves an earlier Secret byte for byte as it was,
+and fails naming each requirement that blocked it.
+
+When open, the exact files that were verified (after the test prompt, possibly refreshed by the
+CLI) are judged once more, built into a Secret (``apiVersion: v1``, ``kind: Secret``,
+``type: Opaque``, data base64-encoded as ``kubectl create secret generic --from-file`` does),
+validated strictly, and written atomically with mode 0600 to ``secrets/<name>.yaml`` (or
+``--secret-out``), a path git must ignore. With ``--dry-run`` it is printed instead (FR-007).
+
+Fix: the failure lists what blocked the Secret; fix those and run ``pytest checks`` again.
+"""
+
+import pytest
+
+from claude_session_tokens.gate import RESULT_KEY
+from claude_session_tokens.manifest import iso_utc
+from claude_session_tokens.plugin import record_section
+from claude_session_tokens.render import render
+
+
+@pytest.mark.requirement("FR-006", "SC-004", "FR-008", "SC-006")
+def test_render_secret(claude_session, secret_gate, request, record_property):
+    result = render(claude_session, secret_gate)
+    request.config.stash[RESULT_KEY] = result
+    where = "printed (--dry-run), not written" if result.dry_run else str(result.path)
+    record_property("secret", where)
+    record_property("secret_keys", ", ".join(f"{k} ({n} bytes)" for k, n in result.sizes.items()))
+    lines = [f"Secret {result.namespace}/{result.name}: {where}"]
+    lines += [f"  {key}: {size} bytes" for key, size in result.sizes.items()]
+    lines.append(f"  access token expires: {iso_utc(result.info.access_token_expires_at_ms)} "
+                 "(the pod's CLI refreshes it)")
+    if result.info.sign_in_expires_at_ms:
+        lines.append(f"  sign-in expires: {iso_utc(result.info.sign_in_expires_at_ms)}")
+    record_section("Kubernetes Secret (FR-006)", lines)

@@ -1,0 +1,157 @@
+"""The render step: from the verified payload to a validated Secret, written or previewed.
+
+Order matters (house rules 3 and 4): the gate first; then the exact bytes that will ship are
+judged once more; the manifest is built and validated offline; the destination is checked
+against git; only then is the file written, atomically and with mode 0600. ``--dry-run``
+stops before the write and hands the text back for printing. Nothing here talks to a cluster.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import credentials as creds
+from .atomic import write_atomically
+from .findings import Finding, FindingError
+from .git_safety import check_destination
+from .manifest import SecretInfo, build_secret, data_size, serialise
+from .payload import Payload
+from .validation import validate_secret
+
+
+@dataclass
+class RenderResult:
+    """What the render step produced; nothing in here is secret except ``text``."""
+
+    text: str  # the manifest (its data carries the tokens, base64): print only in --dry-run
+    name: str
+    namespace: str
+    fmt: str
+    sizes: dict[str, int]
+    info: SecretInfo
+    kubernetes_version: str
+    path: Path | None = None  # None in --dry-run
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def cli_version(session: Any) -> str | None:
+    """The claude CLI version when a check already learned it (issue 3's ``session.cli``)."""
+    try:
+        cli = getattr(session, "cli", None)
+    except (FindingError, OSError):
+        return None
+    version = getattr(cli, "version", None) if cli is not None else None
+    return str(version) if version else None
+
+
+def verified_again(payload: Payload, expected_subscription: str) -> creds.OAuthSession:
+    """Judge the exact credentials bytes that ship (they may have been refreshed by the prompt)."""
+    oauth = creds.parse_credentials(payload.credentials)
+    problems = creds.session_problems(oauth, expected_subscription)
+    if problems:
+        raise FindingError(Finding(
+            cause="The credentials about to go into the Secret are not a usable session:",
+            why="only what was verified may ship; these bytes would leave the pod signed out.",
+            remedy=creds.RELOGIN + "   then run the checks again",
+            details=tuple(problems),
+        ))
+    return oauth
+
+
+def check_round_trip(text: str, payload: Payload) -> None:
+    """SC-004: the text, read back as Kubernetes would, holds exactly the payload's files."""
+    try:
+        data = yaml.safe_load(text)["data"]  # JSON is YAML
+        same = set(data) == set(payload.files) and all(
+            base64.b64decode(data[key], validate=True) == blob.reveal() for key, blob in payload.files.items())
+    except (yaml.YAMLError, KeyError, TypeError, ValueError):
+        same = False
+    if not same:
+        raise FindingError(Finding(
+            cause="The rendered Secret does not decode to the verified files.",
+            why="the pod would get something other than what was verified (SC-004); nothing was written.",
+            remedy="report it at the project's issue tracker with the claude --version output",
+        ))
+
+
+def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
+    """Build and validate the Secret from ``session.payload``; raises :class:`FindingError`."""
+    settings = session.settings
+    payload: Payload = session.payload
+    oauth = verified_again(payload, settings.expected_subscription)
+    info = SecretInfo(
+        captured_at=captured_at or datetime.now(timezone.utc),
+        access_token_expires_at_ms=oauth.expires_at_ms,
+        sign_in_expires_at_ms=oauth.refresh_token_expires_at_ms,
+        cli_version=cli_version(session),
+        fingerprint=oauth.fingerprint,
+    )
+    manifest = build_secret(payload, settings.secret_name, settings.namespace, info)
+    version = validate_secret(manifest, data_size(payload), settings.kubernetes_version)
+    text = serialise(manifest, settings.secret_format)
+    check_round_trip(text, payload)
+    return RenderResult(
+        text=text, name=settings.secret_name,
+        namespace=settings.namespace, fmt=settings.secret_format, sizes=payload.sizes(), info=info,
+        kubernetes_version=version, notes=list(payload.notes),
+    )
+
+
+def blocked(reasons: list[str]) -> Finding:
+    return Finding(
+        cause="The Secret was not rendered: not every check of this run passed.",
+        why="a Secret is only written for a session whose every requirement was proven; "
+            "any earlier Secret file was left as it was.",
+        remedy="fix what is listed, then run the whole suite again: pytest checks   "
+               "(or python render_secret.py)",
+        details=tuple(reasons),
+    )
+
+
+def git_refusal(path: Path) -> Finding | None:
+    verdict = check_destination(path)
+    if verdict.safe:
+        return None
+    if verdict.gitignore_line is None:
+        return Finding(cause=f"The Secret was not written to {path}: {verdict.note}.",
+                       why="a Secret inside a git work tree must be ignored there, or it may be committed (FR-008).",
+                       remedy="fix the git problem above, or pass --secret-out with a path outside any git work tree")
+    return Finding(
+        cause=f"The Secret was not written: {path} is inside the git work tree {verdict.work_tree} "
+              "and git does not ignore it.",
+        why="the file holds live session tokens; a commit would publish them (FR-008, SC-006).",
+        remedy=f"add this line to {verdict.gitignore_file}:   {verdict.gitignore_line}   "
+               "(or pass --secret-out with an ignored path)",
+    )
+
+
+def render(session: Any, gate_reasons: list[str]) -> RenderResult:
+    """The whole step; raises :class:`FindingError` and writes nothing when anything is wrong."""
+    if gate_reasons:
+        raise FindingError(blocked(gate_reasons))
+    result = prepare(session)
+    settings = session.settings
+    if settings.dry_run:
+        result.dry_run = True
+        return result
+    path = settings.secret_path().absolute()
+    refusal = git_refusal(path)
+    if refusal:
+        raise FindingError(refusal)
+    try:
+        write_atomically(path, result.text, mode=0o600, dir_mode=0o700)
+    except OSError as exc:
+        raise FindingError(Finding(
+            cause=f"The Secret could not be written to {path} ({exc.strerror or type(exc).__name__}).",
+            why="the previous file, if any, is unchanged; the pod has nothing new to use.",
+            remedy=f"make {path.parent} writable (or free disk space), or pass --secret-out PATH",
+        )) from None
+    result.path = path
+    return result

@@ -1,0 +1,216 @@
+"""``python render_secret.py``: run every check in-process, then tell the user what happened.
+
+The options are the suite's own (``options.OPTIONS``), so ``render_secret.py --help`` and
+``pytest checks --help`` document the same things; ``-o/--output`` is ``--secret-format``.
+pytest's own output is kept out of the way (``--verbose`` shows it); the summary says which
+requirements passed, where the Secret went, what it holds, when it expires, and what to do next.
+
+Exit codes: 0 the Secret was rendered (written, or printed with ``--dry-run``); 1 it was not
+(a check failed or the run was incomplete); 2 the command line was wrong; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+import pytest
+
+from . import gate
+from .manifest import iso_utc
+from .options import OPTIONS
+from .platforms import is_windows
+from .plugin import CHECKS_DIR, PROJECT_ROOT, RENDER_CHECK_FILE, Ledger, ledger
+
+EXAMPLE = "examples/claude-agent-deployment.yaml"
+AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+EPILOG = """\
+exit codes: 0 the Secret was rendered (written, or printed with --dry-run);
+            1 it was not (a check failed, or the run was incomplete); 2 bad command line.
+
+With --dry-run the manifest alone goes to stdout (pipe it into envsubst / kubectl apply -f -)
+and everything else to stderr. No mode contacts a cluster.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="render_secret.py",
+        description="Verify the Claude session on this machine with every check of the suite; when all "
+                    "pass, render it as a Kubernetes Secret (secrets/<name>.yaml, mode 0600).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for option in OPTIONS:
+        parser.add_argument(*option.aliases, option.flag, **option.kwargs())
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Show pytest's own output of the checks as well (on stderr; always shown with "
+                             "--fresh-login, whose sign-in talks to you through it).")
+    return parser
+
+
+def pytest_args(values: argparse.Namespace) -> list[str]:
+    """The forwarded options, spelled as pytest knows them (``-o`` is pytest's ini override)."""
+    args: list[str] = []
+    for option in OPTIONS:
+        value = getattr(values, option.dest)
+        if option.action == "store_true":
+            if value:
+                args.append(option.flag)
+        elif option.action == "append":
+            for item in value or ():
+                args.append(f"{option.flag}={item}")
+        elif value is not None and value != option.default:
+            args.append(f"{option.flag}={value}")
+    return args
+
+
+class _Collector:
+    """A pytest plugin that keeps the run's config so the summary can read the ledger."""
+
+    def __init__(self) -> None:
+        self.config: pytest.Config | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+        config.stash[gate.PRINTS_DRY_RUN_ITSELF] = True
+
+
+def _expiry_line(label: str, moment_ms: int | None, now: datetime) -> str | None:
+    if not moment_ms:
+        return None
+    hours = (moment_ms / 1000 - now.timestamp()) / 3600
+    span = f"in {hours:.1f} h" if hours >= 0 else f"{-hours:.1f} h ago"
+    return f"  {label}: {iso_utc(moment_ms)} ({span})"
+
+
+def requirement_lines(book: Ledger) -> list[str]:
+    lines = ["Requirements:"]
+    for rid, title, status, note in book.table():
+        lines.append(f"  {rid}  {status:<7}  {title}")
+        if note and status == "SKIP":
+            lines.append(f"           note: {note.splitlines()[0]}")
+    problems = [v for v in book.verdicts.values() if v.outcome in ("failed", "error", "skipped")]
+    if problems:
+        lines += ["", "What went wrong:"]
+        for verdict in problems:
+            name = verdict.nodeid.split("/")[-1].split("::")[0]
+            text = verdict.message.strip().splitlines() or [verdict.outcome]
+            lines.append(f"  {name} ({', '.join(verdict.requirements)}): {text[0]}")
+            if verdict.remedy and name != RENDER_CHECK_FILE:
+                lines.append(f"      fix: {verdict.remedy}")
+    warned = [w for v in book.verdicts.values() for w in v.warnings]
+    if warned:
+        lines += ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
+    return lines
+
+
+def secret_lines(result: Any, now: datetime) -> list[str]:
+    where = "printed to stdout (--dry-run), nothing written" if result.dry_run else f"written to {result.path} (mode 0600)"
+    lines = ["", f"Secret {result.name} ({result.fmt}, validated for Kubernetes {result.kubernetes_version}): {where}"]
+    width = max(len(k) for k in result.sizes)
+    lines += [f"  {key:<{width}}  {size} bytes" for key, size in result.sizes.items()]
+    for line in (_expiry_line("access token expires", result.info.access_token_expires_at_ms, now),
+                 _expiry_line("sign-in expires", result.info.sign_in_expires_at_ms, now)):
+        if line:
+            lines.append(line)
+    lines.append("  (the pod's CLI refreshes the access token itself, as long as its copy is writable)")
+    lines += [f"  note: {note}" for note in result.notes]
+    return lines
+
+
+def apply_command(result: Any, windows: bool, source: str) -> str:
+    """The kubectl command that applies the Secret at ``source`` (a file, or - for stdin)."""
+    if not result.namespace.startswith("$"):
+        return f"kubectl apply -f {source} -n {result.namespace}"
+    variable = result.namespace.strip("${}")
+    if windows:
+        text = "$input" if source == "-" else f"(Get-Content '{source}' -Raw)"
+        return f"{text}.Replace('{result.namespace}', '<namespace>') | kubectl apply -f -"
+    stdin = "" if source == "-" else f" < {source}"
+    return f"{variable}=<namespace> envsubst{stdin} | kubectl apply -f -"
+
+
+def next_step_lines(result: Any, windows: bool) -> list[str]:
+    lines = ["", "Next:"]
+    if result.dry_run:
+        lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
+                  f"  printed manifest:  python render_secret.py --dry-run [options] | {apply_command(result, windows, '-')}"]
+    else:
+        lines.append(f"  {apply_command(result, windows, str(result.path))}")
+    lines += [
+        "  In the pod, copy the Secret into a writable emptyDir with an init container and set",
+        "  CLAUDE_CONFIG_DIR to that directory (never mount it read-only in place or via subPath:",
+        f"  the CLI must rewrite its tokens). See {EXAMPLE}.",
+        "  Stop using this session on this machine once the pod has it: refresh tokens are",
+        "  single-use, and whichever side refreshes first signs the other out.",
+    ]
+    return lines
+
+
+def summary(config: pytest.Config | None, ret: int) -> tuple[list[str], Any]:
+    if config is None:
+        return [f"The checks could not start (pytest exit code {int(ret)})."], None
+    book = ledger(config)
+    result = config.stash.get(gate.RESULT_KEY, None)
+    lines = requirement_lines(book)
+    if result is None:
+        lines += ["", "No Secret was rendered; any earlier Secret file was left as it was."]
+        return lines, None
+    now = datetime.now(timezone.utc)
+    return lines + secret_lines(result, now) + next_step_lines(result, is_windows()), result
+
+
+@contextlib.contextmanager
+def only_the_suites_plugins():
+    """No third-party pytest plugins in the product's run: they cost start-up time (hypothesis
+    alone adds ~1 s) and could print or record things the suite does not control. The one the
+    suite needs, pytest-timeout, is loaded explicitly."""
+    saved = os.environ.get(AUTOLOAD)
+    os.environ[AUTOLOAD] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(AUTOLOAD, None)
+        else:
+            os.environ[AUTOLOAD] = saved
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    values = build_parser().parse_args(argv)
+    forwarded = pytest_args(values)
+    collector = _Collector()
+    args = [str(CHECKS_DIR), f"--rootdir={PROJECT_ROOT}", "-c", str(PROJECT_ROOT / "pyproject.toml"),
+            *forwarded]
+    if not values.verbose:
+        args.append("-q")
+    human = sys.stderr if values.dry_run else sys.stdout
+    # pytest's own output is kept unless asked for; a fresh login talks to the user through it
+    shown = values.verbose or values.fresh_login
+    pytest_out: Any = sys.stderr if shown else io.StringIO()
+    with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
+        ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
+    lines, result = summary(collector.config, ret)
+    if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and not shown:
+        lines.insert(0, pytest_out.getvalue().strip())
+    print("\n".join(lines), file=human)
+    rendered = result is not None and int(ret) == 0
+    if rendered and result.dry_run:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+    if rendered:
+        return 0
+    return 2 if int(ret) == int(pytest.ExitCode.USAGE_ERROR) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except KeyboardInterrupt:
+        print("Interrupted; nothing was written.", file=sys.stderr)
+        return 130
