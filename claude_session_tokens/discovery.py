@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .findings import Finding, FindingError
-from .platforms import current_platform, is_windows
+from .platforms import current_platform, is_macos, is_windows
 from .sources import CredentialSource, FileCredentialSource
 
 CREDENTIALS_FILE = ".credentials.json"
@@ -82,8 +82,14 @@ def discover(
     option_dir: str | None,
     environ: Mapping[str, str] | None = None,
     platform: str | None = None,
+    credentials_source: str = "auto",
 ) -> SessionLocation:
-    """Resolve the session location; raises :class:`FindingError` when no home can be found."""
+    """Resolve the session location; raises :class:`FindingError` when no home can be found.
+
+    ``credentials_source`` is ``--credentials-source``: ``auto`` reads the macOS Keychain on
+    macOS (the file when no Keychain item exists) and the file elsewhere; ``file`` and
+    ``keychain`` force one source.
+    """
     environ = os.environ if environ is None else environ
     platform = platform or current_platform()
     if option_dir:
@@ -113,8 +119,38 @@ def discover(
         origin=origin,
         global_config=global_config,
         global_config_origin=global_origin,
-        credentials=FileCredentialSource(config_dir / CREDENTIALS_FILE),
+        credentials=_credentials(credentials_source, option_dir, config_dir, environ, platform, home),
     )
+
+
+def _credentials(choice: str, option_dir: str | None, config_dir: Path, environ: Mapping[str, str],
+                 platform: str, home: Path | None) -> CredentialSource:
+    """The credential source ``--credentials-source`` asks for (domain.md section 2)."""
+    file_source = FileCredentialSource(config_dir / CREDENTIALS_FILE)
+    if choice == "file" or (choice == "auto" and not is_macos(platform)):
+        return file_source
+    from .keychain import keychain_source  # macOS only in practice; imported when needed
+
+    return keychain_source(_keychain_config_setting(option_dir, config_dir, environ, home),
+                           environ, file_source.path, fallback=(choice == "auto"))
+
+
+def _keychain_config_setting(option_dir: str | None, config_dir: Path, environ: Mapping[str, str],
+                             home: Path | None) -> str | None:
+    """The ``CLAUDE_CONFIG_DIR`` value the CLI hashes into the Keychain service name, or None.
+
+    The CLI hashes the variable exactly as given; ``--claude-config-dir`` stands for the value
+    the user gives the CLI: the variable itself when it names the same directory, no value for
+    the default ``<home>/.claude``, else the option as given (absolute) or resolved.
+    """
+    env = environ.get("CLAUDE_CONFIG_DIR")
+    if env and (not option_dir or _absolute(env, home) == config_dir):
+        return env
+    if not option_dir:
+        return None
+    if not env and home is not None and config_dir == home / ".claude":
+        return None
+    return option_dir if Path(option_dir).is_absolute() else str(config_dir)
 
 
 def _optional_home(environ: Mapping[str, str], platform: str) -> Path | None:
