@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 
 from claude_session_tokens import gate, plugin
-from claude_session_tokens.options import GROUP, OPTIONS, Settings
+from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.session import SessionUnderTest
 
 _SESSION_KEY = pytest.StashKey[SessionUnderTest]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup(GROUP, "claude-session-tokens: verify a Claude session, render its Secret")
-    for option in OPTIONS:
-        group.addoption(option.flag, **option.kwargs())
 
 
 def _runs_checks(config: pytest.Config) -> bool:
