@@ -98,16 +98,18 @@ def prompt_environment(environ: Mapping[str, str], home: Path, platform: str) ->
     return ChildEnvironment(env, scrubbed.removed)
 
 
-def login_environment(environ: Mapping[str, str], config_dir: Path, explicit: bool) -> ChildEnvironment:
+def login_environment(environ: Mapping[str, str], cli_config_dir: str | None) -> ChildEnvironment:
     """The environment of ``claude auth logout/login``: the user's own profile, no overrides.
 
-    ``CLAUDE_CONFIG_DIR`` is set only when the user named the directory; setting it for the
-    default ``~/.claude`` would move the global config (and, on macOS, the Keychain item).
+    ``CLAUDE_CONFIG_DIR`` is exactly the value that names the profile for the CLI
+    (``SessionLocation.cli_config_dir``: the user's own variable unchanged, or the option), and
+    absent for the default ``~/.claude``: any other spelling would move the global config and,
+    on macOS, the Keychain item the login writes.
     """
     scrubbed = without_auth_overrides(environ)
     env = dict(scrubbed.env)
-    if explicit:
-        env["CLAUDE_CONFIG_DIR"] = str(config_dir)
+    if cli_config_dir:
+        env["CLAUDE_CONFIG_DIR"] = cli_config_dir
     else:
         env.pop("CLAUDE_CONFIG_DIR", None)
     return ChildEnvironment(env, scrubbed.removed)

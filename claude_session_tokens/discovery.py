@@ -31,6 +31,9 @@ class SessionLocation:
     global_config: Path
     global_config_origin: str  # "config dir", "home", "legacy .config.json"
     credentials: CredentialSource
+    # The CLAUDE_CONFIG_DIR value that makes the CLI use this profile, exactly as the CLI must
+    # see it (on macOS it is hashed into the Keychain item's name); None for the default profile.
+    cli_config_dir: str | None = None
 
     @property
     def explicit(self) -> bool:
@@ -114,30 +117,31 @@ def discover(
     except OSError:
         pass
 
+    cli_setting = _cli_config_dir_setting(option_dir, config_dir, environ, home)
     return SessionLocation(
         config_dir=config_dir,
         origin=origin,
         global_config=global_config,
         global_config_origin=global_origin,
-        credentials=_credentials(credentials_source, option_dir, config_dir, environ, platform, home),
+        credentials=_credentials(credentials_source, cli_setting, config_dir, environ, platform),
+        cli_config_dir=cli_setting,
     )
 
 
-def _credentials(choice: str, option_dir: str | None, config_dir: Path, environ: Mapping[str, str],
-                 platform: str, home: Path | None) -> CredentialSource:
+def _credentials(choice: str, cli_setting: str | None, config_dir: Path, environ: Mapping[str, str],
+                 platform: str) -> CredentialSource:
     """The credential source ``--credentials-source`` asks for (domain.md section 2)."""
     file_source = FileCredentialSource(config_dir / CREDENTIALS_FILE)
     if choice == "file" or (choice == "auto" and not is_macos(platform)):
         return file_source
     from .keychain import keychain_source  # macOS only in practice; imported when needed
 
-    return keychain_source(_keychain_config_setting(option_dir, config_dir, environ, home),
-                           environ, file_source.path, fallback=(choice == "auto"))
+    return keychain_source(cli_setting, environ, file_source.path, fallback=(choice == "auto"))
 
 
-def _keychain_config_setting(option_dir: str | None, config_dir: Path, environ: Mapping[str, str],
+def _cli_config_dir_setting(option_dir: str | None, config_dir: Path, environ: Mapping[str, str],
                              home: Path | None) -> str | None:
-    """The ``CLAUDE_CONFIG_DIR`` value the CLI hashes into the Keychain service name, or None.
+    """The ``CLAUDE_CONFIG_DIR`` value for the CLI (hashed into the Keychain service name), or None.
 
     The CLI hashes the variable exactly as given; ``--claude-config-dir`` stands for the value
     the user gives the CLI: the variable itself when it names the same directory, no value for

@@ -78,7 +78,7 @@ def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib
     location = session.location
     limit = session.settings.login_timeout
     before = current_fingerprint(session)
-    env = login_environment(session.environ, location.config_dir, location.explicit).env
+    env = login_environment(session.environ, location.cli_config_dir).env
 
     try:
         logout = run_captured([str(cli.path), "auth", "logout"], env=env, limit=LOGOUT_LIMIT,

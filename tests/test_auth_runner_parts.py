@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_session_tokens.discovery import discover
 from claude_session_tokens import child_env, prompt
 from claude_session_tokens.auth_env import override_warnings
 from claude_session_tokens.options import Settings
@@ -58,11 +59,27 @@ def test_on_windows_the_profile_is_userprofile(tmp_path):
 
 
 def test_the_login_environment_keeps_the_users_profile():
-    default = child_env.login_environment(USER_ENV, Path("/home/dev/.claude"), explicit=False)
+    default = child_env.login_environment(USER_ENV, None)
     assert "CLAUDE_CONFIG_DIR" not in default.env and default.env["HOME"] == "/home/dev"
     assert "ANTHROPIC_API_KEY" not in default.env
-    named = child_env.login_environment(USER_ENV, Path("/srv/claude"), explicit=True)
-    assert named.env["CLAUDE_CONFIG_DIR"] == str(Path("/srv/claude"))
+    named = child_env.login_environment(USER_ENV, "~/work/claude/")
+    assert named.env["CLAUDE_CONFIG_DIR"] == "~/work/claude/"  # exactly as the CLI must see it
+
+
+def test_the_login_uses_the_users_own_claude_config_dir_spelling(tmp_path):
+    """On macOS the CLI hashes CLAUDE_CONFIG_DIR as given into the Keychain item's name, so the
+    login must get the user's value unchanged, and none for the default profile."""
+    home = tmp_path / "home"
+    raw = str(tmp_path / "work" / "claude") + "/"  # trailing slash: a different hash
+    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": raw}
+    from_env = discover(None, env, "darwin", credentials_source="file")
+    assert from_env.cli_config_dir == raw
+    same_by_option = discover(str(tmp_path / "work" / "claude"), env, "darwin", credentials_source="file")
+    assert same_by_option.cli_config_dir == raw
+    default_by_option = discover(str(home / ".claude"), {"HOME": str(home)}, "darwin", credentials_source="file")
+    assert default_by_option.cli_config_dir is None
+    assert "CLAUDE_CONFIG_DIR" not in child_env.login_environment(env, default_by_option.cli_config_dir).env
+    assert discover(None, {"HOME": str(home)}, "linux").cli_config_dir is None
 
 
 def test_override_warnings_name_the_variable_never_the_value():
