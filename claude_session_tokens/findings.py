@@ -17,6 +17,9 @@ class Finding:
     why: str
     remedy: str
     details: tuple[str, ...] = field(default=())
+    # True when the finding only says that *other* checks failed (the render gate is closed):
+    # the requirements of such a check are then judged by the checks that really ran.
+    gate_closed: bool = False
 
     def message(self) -> str:
         """The text shown in pytest's short failure form, the JUnit XML and the summary."""

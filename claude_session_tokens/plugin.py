@@ -78,7 +78,7 @@ _SECTIONS = pytest.StashKey[list]()
 class Verdict:
     nodeid: str
     requirements: tuple[str, ...]
-    outcome: str = "not run"  # passed, failed, error, skipped, skipped by design, not run
+    outcome: str = "not run"  # passed, failed, error, skipped, skipped by design, blocked, not run
     message: str = ""
     remedy: str = ""
     warnings: list[Finding] = field(default_factory=list)
@@ -95,7 +95,7 @@ class Ledger:
 
     def record(self, nodeid: str, outcome: str, message: str = "", remedy: str = "") -> None:
         verdict = self.verdicts[nodeid]
-        order = ["not run", "passed", "skipped by design", "skipped", "failed", "error"]
+        order = ["not run", "passed", "skipped by design", "skipped", "blocked", "failed", "error"]
         if order.index(outcome) >= order.index(verdict.outcome):
             verdict.outcome, verdict.message = outcome, message or verdict.message
             verdict.remedy = remedy or verdict.remedy
@@ -110,9 +110,13 @@ class Ledger:
         skipped = [v for v in tagged if v.outcome == "skipped"]
         if skipped:
             return "SKIP", skipped[0].message
+        blocked = [v for v in tagged if v.outcome == "blocked"]
         if "passed" in outcomes:
             design = [v for v in tagged if v.outcome == "skipped by design"]
-            return "PASS", (design[0].message if design else "")
+            note = blocked[0].message if blocked else (design[0].message if design else "")
+            return "PASS", note
+        if blocked:
+            return "FAIL", blocked[0].message
         if "skipped by design" in outcomes:
             return "SKIP", next(v.message for v in tagged if v.outcome == "skipped by design")
         return "NOT RUN", ("deselected" if any(v.nodeid in self.deselected for v in tagged) else "")
@@ -239,7 +243,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         remedy = finding.remedy if finding else ""
         if remedy:
             _add_property(item, report, "remedy", remedy)
-        book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy)
+        if finding is not None and finding.gate_closed:
+            blockers = sorted({reason.split(":")[0] for reason in finding.details})
+            book.record(item.nodeid, "blocked", "not rendered: first fix what blocked it: " + "; ".join(blockers), remedy)
+        else:
+            book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy)
     elif call.when == "call":
         book.record(item.nodeid, "passed")
     if call.when == "teardown":

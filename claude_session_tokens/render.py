@@ -112,6 +112,7 @@ def blocked(reasons: list[str]) -> Finding:
         remedy="fix what is listed, then run the whole suite again: pytest checks   "
                "(or python render_secret.py)",
         details=tuple(reasons),
+        gate_closed=True,
     )
 
 
