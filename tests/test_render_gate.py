@@ -139,7 +139,8 @@ def test_blocked_run_writes_nothing_and_keeps_the_earlier_secret(suite, kind):
     render = run.testcases()[RENDER_CASE]
     assert render.outcome == "failed"
     assert "The Secret was not rendered" in render.message
-    assert f"{requirement}" in render.message.split("Why it matters")[1]
+    # after "Why it matters" (pytest >= 9.2 shortens the JUnit message attribute; the text has it all)
+    assert any(requirement in part for part in render.message.split("Why it matters")[1:])
     assert "FR-006  FAIL" in run.stdout
     if kind != "error in a check":  # the injected RuntimeError is reported as a bug, by design
         assert_no_crash(run)
