@@ -97,28 +97,38 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
+def _default(dest: str) -> Any:
+    """The default of option ``dest`` from OPTIONS, so Settings() and the CLI never disagree."""
+    option = next(o for o in OPTIONS if o.dest == dest)
+    if option.action == "append":
+        return ()
+    if option.action == "store_true":
+        return bool(option.default)
+    return option.default
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The option values of one run, typed."""
+    """The option values of one run, typed; the defaults are those of OPTIONS."""
 
-    claude_config_dir: str | None = None
-    credentials_source: str = "auto"
-    expected_subscription: str = "max"
-    claude_bin: str | None = None
-    prompt: str = "Reply with the single word: ok"
-    prompt_timeout: float = 10.0
-    fresh_login: bool = False
-    login_timeout: float = 120.0
-    min_validity: float = 24.0
-    secret_name: str = "claude-session-tokens"
-    namespace: str = "${NAMESPACE}"
-    secret_out: str | None = None
-    secret_format: str = "yaml"
-    dry_run: bool = False
-    kubernetes_version: str | None = None
-    include: tuple[str, ...] = ()
-    keep_credential_keys: bool = False
-    reports_dir: str | None = None
+    claude_config_dir: str | None = _default("claude_config_dir")
+    credentials_source: str = _default("credentials_source")
+    expected_subscription: str = _default("expected_subscription")
+    claude_bin: str | None = _default("claude_bin")
+    prompt: str = _default("prompt")
+    prompt_timeout: float = _default("prompt_timeout")
+    fresh_login: bool = _default("fresh_login")
+    login_timeout: float = _default("login_timeout")
+    min_validity: float = _default("min_validity")
+    secret_name: str = _default("secret_name")
+    namespace: str = _default("namespace")
+    secret_out: str | None = _default("secret_out")
+    secret_format: str = _default("secret_format")
+    dry_run: bool = _default("dry_run")
+    kubernetes_version: str | None = _default("kubernetes_version")
+    include: tuple[str, ...] = _default("include")
+    keep_credential_keys: bool = _default("keep_credential_keys")
+    reports_dir: str | None = _default("reports_dir")
     project_root: Path = Path(".")
 
     @classmethod
