@@ -20,7 +20,7 @@ from .options import Settings
 from .payload import Payload, build_payload
 from .platforms import current_platform, is_windows
 from .secret import Secret
-from .session_files import inspect_file
+from .session_files import grant_access_command, inspect_file
 
 
 class _Memo:
@@ -72,9 +72,7 @@ class SessionUnderTest:
             return Finding(
                 cause=f"The session directory {directory} cannot be looked at by the current user ({state.reason}).",
                 why="the Claude CLI keeps the signed-in session there; the suite cannot check or capture it.",
-                remedy=(f'icacls "{directory.parent}" /grant "%USERNAME%:RX"' if is_windows(self.platform)
-                        else f"chmod u+rx {directory.parent}   (every directory above it must be searchable: "
-                             f"ls -ld {directory.parent})"),
+                remedy=grant_access_command(directory.parent, directory=True, platform=self.platform),
             )
         if state.exists:
             cause = f"The session directory {directory} is not a directory."

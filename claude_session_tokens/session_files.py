@@ -106,15 +106,26 @@ def empty_finding(state: FileState, label: str, remedy: str) -> Finding:
     )
 
 
+def grant_access_command(path: Path, directory: bool, platform: str | None = None) -> str:
+    """The exact command that lets the current user read ``path`` (search it, for a directory).
+
+    On Windows the command is for PowerShell, where ``${env:USERNAME}`` expands (``%USERNAME%``
+    does not); elsewhere ``chmod``, with the hint that every directory above must be searchable.
+    """
+    if is_windows(platform):
+        return f'icacls "{path}" /grant "${{env:USERNAME}}:{"RX" if directory else "R"}"   (in PowerShell)'
+    if directory:
+        return f"chmod u+rx {path}   (every directory above it must be searchable too: ls -ld {path})"
+    return f"chmod u+r {path}   (and check that you own it: ls -l {path})"
+
+
 def unreachable_finding(state: FileState, label: str) -> Finding:
     """The path cannot even be looked at: a directory above it is not searchable, a symlink loop ..."""
     parent = state.path.parent
     if state.is_symlink:  # the link itself is visible, its target is not (a loop, a closed directory)
         fix = f"repair the symlink {state.path} (see where it points: ls -l {state.path}), or remove it and run claude auth login"
-    elif is_windows():
-        fix = f'icacls "{parent}" /grant "%USERNAME%:RX"'
     else:
-        fix = f"chmod u+rx {parent}   (every directory above it must be searchable: ls -ld {parent})"
+        fix = grant_access_command(parent, directory=True)
     return Finding(
         cause=f"The {label} at {state.path} cannot be looked at by the current user ({state.reason}).",
         why="the suite cannot tell whether it exists, nor read the bytes that would go into the Secret.",
@@ -124,8 +135,7 @@ def unreachable_finding(state: FileState, label: str) -> Finding:
 
 def unreadable_finding(state: FileState, label: str, exc: OSError) -> Finding:
     reason = exc.strerror or type(exc).__name__
-    fix = (f'icacls "{state.path}" /grant "%USERNAME%:R"' if is_windows()
-           else f"chmod u+r {state.path}   (and check that you own it: ls -l {state.path})")
+    fix = grant_access_command(state.path, directory=False)
     return Finding(
         cause=f"The {label} at {state.path} cannot be read by the current user ({reason}).",
         why="the suite must read exactly the bytes that go into the Secret; the CLI cannot read them either.",

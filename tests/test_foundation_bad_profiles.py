@@ -173,7 +173,7 @@ BAD_PROFILES = {
     "parent directory not searchable": BadProfile(
         _unsearchable_parent, "dir", ORDER,
         "The session directory {dir} cannot be looked at by the current user (Permission denied).",
-        "chmod u+rx {parent}   (every directory above it must be searchable: ls -ld {parent})",
+        "chmod u+rx {parent}   (every directory above it must be searchable too: ls -ld {parent})",
         modes_apply=True),
 }
 

@@ -125,7 +125,7 @@ def test_unreadable_file_remedy_is_icacls_on_windows(monkeypatch, profile):
     state = inspect_file(profile.credentials)
     monkeypatch.setattr(platforms, "current_platform", lambda: "win32")
     finding = unreadable_finding(state, "credentials file", PermissionError(13, "Permission denied"))
-    assert finding.remedy == f'icacls "{profile.credentials}" /grant "%USERNAME%:R"'
+    assert finding.remedy == f'icacls "{profile.credentials}" /grant "${{env:USERNAME}}:R"   (in PowerShell)'
     monkeypatch.setattr(platforms, "current_platform", lambda: "linux")
     finding = unreadable_finding(state, "credentials file", PermissionError(13, "Permission denied"))
     assert finding.remedy.startswith("chmod u+r ")
