@@ -116,14 +116,15 @@ def login_environment(environ: Mapping[str, str], cli_config_dir: str | None) ->
 
 
 def shown_url(url: str) -> str:
-    """``url`` without user:password, for the report."""
+    """``url`` for the report: user:password masked, query and fragment dropped (``?api_key=...``)."""
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return "(unparsable URL)"
     if parts.username or parts.password:
         host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
+        if port:
+            host = f"{host}:{port}"
         parts = parts._replace(netloc=f"***@{host}")
-    return urlunsplit(parts)
+    return urlunsplit(parts._replace(query="", fragment=""))  # still a URL: remedies may quote it

@@ -1,7 +1,8 @@
 """Parse and judge ``.credentials.json`` (domain.md section 3) without ever showing a token.
 
-Messages name fields and JSON types only. Values that are not secret (``expiresAt``, the
-scopes, ``subscriptionType``) may be shown; tokens never are.
+Messages name fields and JSON types only. Numbers (``expiresAt``) may be shown; strings taken
+from the file (the scopes, ``subscriptionType``, key names) only when they are provably harmless
+plain names (:mod:`claude_session_tokens.shown_values`), else by type and length; tokens never are.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from .findings import Finding, FindingError
 from .secret import Secret
+from .shown_values import is_harmless, shown, shown_list
 
 OAUTH_KEY = "claudeAiOauth"
 INFERENCE_SCOPE = "user:inference"
@@ -77,7 +79,7 @@ def parse_credentials(blob: Secret[bytes]) -> OAuthSession:
     data = load_json_object(blob, ".credentials.json")
     oauth = data.get(OAUTH_KEY)
     if oauth is None:
-        keys = ", ".join(sorted(map(str, data))) or "none"
+        keys = shown_list(sorted(map(str, data)))
         raise _invalid(f'there is no "{OAUTH_KEY}" entry (top-level keys: {keys}).')
     if not isinstance(oauth, dict):
         raise _invalid(f'"{OAUTH_KEY}" is a JSON {_type_name(oauth)}, not an object.')
@@ -134,13 +136,19 @@ def session_problems(session: OAuthSession, expected_subscription: str) -> list[
         problems.append(f"expiresAt is {session.expires_at_ms}, which looks like seconds; "
                         "the CLI writes epoch milliseconds")
     if INFERENCE_SCOPE not in session.scopes:
-        shown = ", ".join(session.scopes) or "none"
-        problems.append(f'scopes lack "{INFERENCE_SCOPE}" (found: {shown}); the CLI treats such a login as absent')
+        problems.append(f'scopes lack "{INFERENCE_SCOPE}" (found: {shown_list(session.scopes)}); '
+                        "the CLI treats such a login as absent")
     if session.subscription_type != expected_subscription:
-        problems.append(f'subscriptionType is {json.dumps(session.subscription_type)}, expected '
-                        f'"{expected_subscription}" (sign in with the Claude Max account, or pass '
-                        f"--expected-subscription {session.subscription_type or 'null'} if this is intended)")
+        problems.append(f"subscriptionType is {shown(session.subscription_type)}, expected "
+                        f"{json.dumps(expected_subscription)} ({_subscription_remedy(session.subscription_type)})")
     return problems
+
+
+def _subscription_remedy(found: str | None) -> str:
+    """Sign in with the right account, or accept the one found, quoted only when harmless."""
+    accept = (f"pass --expected-subscription {found} if this is intended" if is_harmless(found)
+              else "pass --expected-subscription with the intended value")
+    return f"sign in with the Claude Max account, or {accept}"
 
 
 def token_shape_warning(session: OAuthSession) -> str | None:

@@ -105,9 +105,10 @@ def lookup(security: str | None, account: str, service: str,
         return KeychainLookup("timeout")
     except OSError:
         return KeychainLookup("no security tool")
-    code = done.returncode
+    code, answer = done.returncode, Secret(done.stdout)
+    del done  # no local keeps the raw password, should a traceback ever show locals
     if code == 0:
-        return KeychainLookup("found", 0, Secret(_password_bytes(done.stdout)))
+        return KeychainLookup("found", 0, Secret(_password_bytes(answer.reveal())))
     if code == EXIT_NOT_FOUND:
         return KeychainLookup("absent", code)
     if code in _NO_KEYCHAIN:

@@ -20,10 +20,11 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .credentials import OAUTH_KEY, load_json_object
+from .credentials import OAUTH_KEY, load_json_object, parse_credentials
 from .findings import Finding, FindingError
 from .secret import Secret
 from .session_files import READ_LIMIT, read_secret_file
+from .shown_values import shown
 
 CREDENTIALS_KEY = ".credentials.json"
 GLOBAL_CONFIG_KEY = ".claude.json"
@@ -75,8 +76,10 @@ def credentials_to_ship(blob: Secret[bytes], keep_other_keys: bool) -> tuple[Sec
     others = sorted(str(k) for k in data if k != OAUTH_KEY)
     if keep_other_keys or not others:
         return blob, ()
+    if OAUTH_KEY not in data:
+        parse_credentials(blob)  # no session to keep: raises the finding that says so
     filtered = json.dumps({OAUTH_KEY: data[OAUTH_KEY]}, separators=(",", ":"), ensure_ascii=False)
-    notes = tuple(f'left out of .credentials.json: "{k}" (pass --keep-credential-keys to ship it)' for k in others)
+    notes = tuple(f"left out of .credentials.json: {shown(k)} (pass --keep-credential-keys to ship it)" for k in others)
     return Secret(filtered.encode("utf-8")), notes
 
 

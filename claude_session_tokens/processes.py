@@ -16,7 +16,7 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -28,12 +28,16 @@ DRAIN_SECONDS = 5.0  # how long to wait for pipes to close after the kill
 
 @dataclass(frozen=True)
 class Completed:
-    """What became of one run. ``returncode`` is None when the child was killed at the limit."""
+    """What became of one run. ``returncode`` is None when the child was killed at the limit.
+
+    ``stdout``/``stderr`` are the child's raw words (a CLI may echo a token): left out of the repr,
+    so no traceback with locals can show them; report them only through ``prompt.redact``.
+    """
 
     argv: tuple[str, ...]
     returncode: int | None
-    stdout: str
-    stderr: str
+    stdout: str = field(repr=False)
+    stderr: str = field(repr=False)
     seconds: float
     timed_out: bool
 
@@ -134,15 +138,20 @@ def kill_tree_leftovers(proc: subprocess.Popen) -> None:
 
 
 def run_attached(argv: Sequence[str], *, env: Mapping[str, str], limit: float, cwd: Path | None = None,
-                 platform: str | None = None) -> Completed:
-    """Run ``argv`` on the user's terminal (inherited stdin/stdout/stderr); stop it after ``limit`` s.
+                 platform: str | None = None, console=None) -> Completed:
+    """Run ``argv`` on the user's terminal; stop it after ``limit`` s.
 
-    The child stays in the terminal's foreground process group so it can read the keyboard
-    and Ctrl+C reaches it; on the limit it is killed (with its tree on Windows).
+    ``console`` (a :class:`~claude_session_tokens.console.Console`, opened by the caller) becomes
+    the child's stdin, stdout and stderr; without one the child inherits this process's streams
+    (under pytest's capture those are not the terminal). The child stays in the terminal's
+    foreground process group so it can read the keyboard and Ctrl+C reaches it; on the limit
+    it is killed (with its tree on Windows).
     """
     platform = platform or current_platform()
+    streams = {} if console is None else {"stdin": console.stdin, "stdout": console.stdout,
+                                          "stderr": console.stdout}
     start = time.monotonic()
-    proc = _popen(argv, env=dict(env), cwd=str(cwd) if cwd else None)
+    proc = _popen(argv, env=dict(env), cwd=str(cwd) if cwd else None, **streams)
     timed_out = False
     try:
         proc.wait(timeout=limit)

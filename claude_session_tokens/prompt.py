@@ -112,8 +112,9 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         return Finding(
             cause=f"The test prompt failed: the claude CLI could not reach the Claude API{where}.",
             why="without an answer from the API the session cannot be proven to work.",
-            remedy="check the network: HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to the CLI; "
-                   "then run the checks again",
+            remedy=f"check the network: curl -sI {shown_url(base_url) if base_url else 'https://api.anthropic.com'}   "
+                   "(curl.exe in PowerShell; HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to the CLI "
+                   "as well), fix what it shows, then run the checks again: pytest checks",
             details=details)
     if kind == TIME_LIMIT:
         return Finding(
@@ -133,7 +134,8 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         return Finding(
             cause="The test prompt failed: the Claude API answered with an error.",
             why="the session could not be shown to work.",
-            remedy="read the CLI's message below; retry later (https://status.anthropic.com), then run the checks again",
+            remedy="read the CLI's message below; when https://status.anthropic.com shows no incident, run the "
+                   "checks again: pytest checks",
             details=details)
     return Finding(
         cause="The test prompt failed: the claude CLI gave no usable answer "
@@ -163,7 +165,8 @@ def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
     data = parse_result(completed.stdout)
     if data is not None:
         result = data.get("result")
-        said = redact(result if isinstance(result, str) else json.dumps(result)[:SHOWN_CHARS], secrets)
+        shown = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+        said = redact(shown, secrets)  # the whole text is masked first, then shortened
         if data.get("is_error") is False and isinstance(result, str) and result.strip():
             return Verdict(SUCCESS, None)
         if data.get("is_error") is True:
@@ -182,12 +185,12 @@ def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
 
 @dataclass(frozen=True)
 class PromptRun:
-    """One run of the CLI on a copy of the payload."""
+    """One run of the CLI on a copy of the payload. The repr shows neither the CLI's output nor the URL."""
 
-    completed: Completed
+    completed: Completed = field(repr=False)
     credentials_after: Secret[bytes] | None  # the copy's credentials after the run (None: gone)
     removed_variables: tuple[str, ...]
-    base_url: str | None
+    base_url: str | None = field(repr=False)
     cleanup_problem: str | None
 
 
@@ -296,8 +299,9 @@ def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_
         why="refresh tokens are single-use (rotation): the refresh token still in "
             f"{config_dir / CREDENTIALS_KEY} no longer works, so the CLI on this machine stops working{left} "
             "when its access token expires. Your profile was not modified.",
-        remedy="deploy the Secret rendered by this run (it holds the only live refresh token); on this machine "
-               "run 'claude auth login' when the CLI asks (a separate session, do not give it to the same pod)",
+        remedy="deploy the Secret this run writes (it holds the only live refresh token); if the run ends without "
+               "writing one, the session is gone: run pytest checks --fresh-login. On this machine run "
+               "'claude auth login' when the CLI asks (a separate session, do not give it to the same pod)",
     )]
 
 

@@ -17,32 +17,26 @@ import pytest
 
 import claude_session_tokens.credentials as credentials_module
 from helpers.foundation import FOUNDATION_FILES, ORDER, assert_no_crash, case, outcomes
+from helpers.leaks import assert_no_leak, leak_needles, leaked
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH, ProfileBuilder, oauth_entry
 
 VERBOSE = ("-vv", "-l", "--tb=long", "-rA")
+# Canaries where no token belongs: a hand-edited file can hold a token anywhere (review 1.1).
+SUBSCRIPTION_CANARY = "CANARYsubscriptionSECRET"
+SCOPE_CANARY = "sk-ant-oat01-CANARYscopeTOKEN0123456789abcdefXYZ"
+KEY_CANARY = "sk-ant-oat01-CANARYkeyTOKEN0123456789abcdefXYZ"
+PLANTED = (CANARY_ACCESS, CANARY_REFRESH, SUBSCRIPTION_CANARY, SCOPE_CANARY, KEY_CANARY)
 
 
-def leak_needles() -> list[str]:
-    """Strings that betray a canary: its text and its base64 at the three byte alignments."""
-    needles = [CANARY_MARKER, CANARY_ACCESS, CANARY_REFRESH]
-    for token in (CANARY_ACCESS, CANARY_REFRESH):
-        for shift in range(3):
-            encoded = base64.b64encode(b"\0" * shift + token.encode()).decode()
-            core = encoded[4 if shift else 0:-4]  # drop the groups that depend on neighbouring bytes
-            needles += [core, core.replace("+", "-").replace("/", "_")]
-    return needles
-
-
-def test_leak_needles_find_a_leak():
-    """The base64 needles really match a Secret's encoding of a file holding the token."""
-    for prefix in (b'{"a":"', b'{"ab":"', b'{"abc":"'):
-        encoded = base64.b64encode(prefix + CANARY_ACCESS.encode() + b'"}').decode()
-        assert any(n in encoded for n in leak_needles()[3:])
-
-
-def assert_no_leak(text: str) -> None:
-    for needle in leak_needles():
-        assert needle not in text, "a canary token (or its base64) leaked"  # never print the needle
+@pytest.mark.parametrize("prefix", [b'{"a":"', b'{"ab":"', b'{"abc":"'])
+def test_leak_needles_find_a_leak(prefix):
+    """The base64 needles really match a Secret's encoding of a file holding the token, at each alignment."""
+    encoded = base64.b64encode(prefix + CANARY_ACCESS.encode() + b'"}').decode()
+    assert any(n in encoded for n in leak_needles()[3:])
+    assert leaked(encoded) == ["base64 of token #0"]
+    assert leaked(encoded.replace("+", "-").replace("/", "_")) == ["base64 of token #0"]
+    assert leaked(f"x{CANARY_REFRESH}x") == ["the canary marker", "token #1"]
+    assert leaked("nothing here") == []
 
 
 def _profile_with(content):
@@ -104,6 +98,15 @@ PROFILES = {
     "credentials symlink loop": (_credentials_symlink_loop, 1, "present",
                                  "cannot be looked at by the current user (Too many levels of symbolic links)"),
     "odd entries in the session directory": (_odd_directory, 0, None, ""),
+    "canary in subscriptionType": (lambda p: p.create(subscriptionType=SUBSCRIPTION_CANARY), 1, "valid",
+                                   f'subscriptionType is a {len(SUBSCRIPTION_CANARY)}-character string, expected "max"'),
+    "canary in scopes": (lambda p: p.create(scopes=["user:profile", SCOPE_CANARY]), 1, "valid",
+                         f'scopes lack "user:inference" (found: user:profile, a {len(SCOPE_CANARY)}-character string)'),
+    "canary as the only top-level key": (
+        _profile_with({KEY_CANARY: GOOD}), 1, "valid",
+        f'there is no "claudeAiOauth" entry (top-level keys: a {len(KEY_CANARY)}-character string)'),
+    "canary as a top-level key beside the session": (
+        _profile_with({"claudeAiOauth": GOOD, KEY_CANARY: {"accessToken": CANARY_ACCESS}}), 0, None, ""),
 }
 
 
@@ -120,7 +123,7 @@ def test_no_token_in_any_output_or_report(name, checks, profile, tmp_path):
                      paths=FOUNDATION_FILES, env={"CLAUDE_CONFIG_DIR": None})
     assert run.ret == exit_code, run.output if CANARY_MARKER not in run.output else "(output withheld: it leaks)"
     assert_no_crash(run)
-    assert_no_leak(run.every_text())
+    assert_no_leak(run.every_text(), tokens=PLANTED)
     assert run.junit_path.exists() and run.summary_path.exists()  # the reports were written, and checked
     if failing is None:
         assert outcomes(run) == {c: "passed" for c in ORDER}

@@ -128,3 +128,37 @@ def test_load_json_object_names_what_it_reads():
     with pytest.raises(FindingError) as info:
         load_json_object(Secret(b"[]"), "the global config")
     assert "the global config holds a JSON array" in info.value.finding.cause
+
+
+# --- values taken from the file are shown only when provably harmless (review 1.1) -------------
+
+LOWER_SECRET = "0f3a9c2e7b1d4f6a8c0e2b4d6f8a1c3e"  # a lower-case hex secret: fits the plain-name regex
+
+
+@pytest.mark.parametrize("planted", [CANARY_ACCESS, "CANARYsubscriptionSECRET", LOWER_SECRET,
+                                     "sk-ant-oat01-short", "canarysubscriptionsecretvalue"])
+def test_a_secret_in_subscription_type_is_described_never_quoted(planted):
+    found = problems(subscriptionType=planted)
+    assert len(found) == 1
+    assert planted not in found[0] and CANARY_MARKER not in found[0] and "canary" not in found[0]
+    assert f"subscriptionType is a {len(planted)}-character string, expected \"max\"" in found[0]
+    assert "--expected-subscription with the intended value" in found[0]  # no command that quotes it
+
+
+def test_a_secret_in_the_scopes_is_described_never_quoted():
+    found = problems(scopes=["user:profile", CANARY_REFRESH, LOWER_SECRET])
+    assert len(found) == 1 and CANARY_MARKER not in found[0] and LOWER_SECRET not in found[0]
+    assert (f'scopes lack "user:inference" (found: user:profile, a {len(CANARY_REFRESH)}-character string, '
+            f"a {len(LOWER_SECRET)}-character string)") in found[0]
+
+
+def test_a_secret_as_a_top_level_key_is_described_never_quoted():
+    finding = finding_of({CANARY_ACCESS: {"accessToken": "x"}, "mcpOAuth": {}, LOWER_SECRET: 1})
+    assert LOWER_SECRET not in finding.message()
+    assert (f'(top-level keys: a {len(LOWER_SECRET)}-character string, mcpOAuth, '
+            f"a {len(CANARY_ACCESS)}-character string)") in finding.cause
+
+
+def test_a_null_subscription_suggests_no_option_that_cannot_match():
+    found = problems(subscriptionType=None)[0]
+    assert "--expected-subscription null" not in found  # "null" the string would never equal JSON null

@@ -1,4 +1,4 @@
-"""What the foundation's session-file checks (checks/test_10..16) are, and how to judge a run of them.
+"""The foundation's session-file checks (checks/test_10..16, the listing test_60) and how to judge a run of them.
 
 The project's tests run only these files (``FOUNDATION_FILES``): the later checks (CLI, prompt,
 render) need more than a profile on disk and are tested in their own files.
@@ -7,12 +7,13 @@ render) need more than a profile on disk and are tested in their own files.
 from __future__ import annotations
 
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
+from helpers.leaks import assert_no_leak
 from helpers.runner import ChecksRun
 
 # short name -> (file in checks/, test function, requirement IDs it must carry in the JUnit XML)
 CHECKS = {
     "dir": ("test_10_session_directory.py", "test_session_directory_exists", ("FR-003", "SC-003")),
-    "list": ("test_11_directory_listing.py", "test_session_directory_can_be_listed", ("FR-005", "US2.1")),
+    "list": ("test_60_directory_listing.py", "test_session_directory_can_be_listed", ("FR-005", "US2.1")),
     "present": ("test_12_credentials_present.py", "test_credentials_are_present",
                 ("SC-003", "FR-003", "US1.1", "US2.1")),
     "regular": ("test_13_credentials_regular_file.py", "test_credentials_are_a_regular_file", ("SC-003", "US2.1")),
@@ -58,7 +59,6 @@ def assert_requirements_tagged(run: ChecksRun) -> None:
 
 
 def assert_no_canary(run: ChecksRun) -> None:
-    """The fake tokens appear in no output and no report (checked by the caller's message only)."""
-    text = run.every_text()
-    for canary in CANARIES:
-        assert canary not in text, "a token value leaked into the output or a report"
+    """The fake tokens appear in no output and no report: not as text, not as the marker, not as
+    base64 at any alignment (helpers/leaks.py; the message names the kind of leak, never the value)."""
+    assert_no_leak(run.every_text(), "the output or a report", CANARIES)
