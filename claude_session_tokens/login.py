@@ -2,10 +2,18 @@
 
 1. note the fingerprint of the current session (12 hex of the SHA-256 of the refresh token,
    never the token; none when there is no readable session);
-2. ``claude auth logout`` (offline it still exits 0, domain.md section 1);
-3. ``claude auth login`` on the user's terminal, under pytest's output capture too (the caller
-   passes a context manager that suspends it), killed after ``--login-timeout`` (120 s);
-4. re-read the credentials and prove they exist, parse, and carry a different fingerprint.
+2. open the user's terminal (``console.open_console``: ``/dev/tty``, or ``CONIN$``/``CONOUT$``
+   on Windows). The login asks for a pasted code there and, without a terminal, waits forever
+   (domain.md section 1), so with no terminal (CI) the check fails at once, *before* the
+   logout: the user is never left logged out for nothing;
+3. ``claude auth logout`` (offline it still exits 0, domain.md section 1);
+4. ``claude auth login`` with the terminal as its stdin, stdout and stderr (pytest's capture,
+   which keeps stdin on the null device, does not reach it; the caller may pass a context
+   manager that pauses the capture so the outputs do not interleave), killed after
+   ``--login-timeout`` (120 s);
+5. re-discover the session (on macOS the Keychain item is looked up again, and the choice
+   between the item and the file is made again) and prove the credentials exist, parse, and
+   carry a different fingerprint.
 
 This is the one place the suite changes the user's profile, and only when asked to with
 ``--fresh-login``. The CLI works on the user's own profile: ``CLAUDE_CONFIG_DIR`` is set only
@@ -15,12 +23,12 @@ when the user named the directory; credential variables are removed as for every
 from __future__ import annotations
 
 import contextlib
-import sys
 from dataclasses import dataclass
-from typing import Callable, ContextManager
+from typing import Callable, ContextManager, Iterator
 
 from .child_env import login_environment
 from .cli import INSTALL
+from .console import Console, NoConsole, open_console
 from .findings import Finding, FindingError
 from .processes import LaunchError, run_attached, run_captured
 from .sources import first_problem
@@ -45,19 +53,32 @@ def current_fingerprint(session) -> str | None:
     return oauth.fingerprint if oauth.refresh_token else None
 
 
-def attached_terminal(config) -> ContextManager[None]:
-    """Suspend pytest's output capture (``config`` is pytest's; None outside pytest)."""
+@contextlib.contextmanager
+def attached_terminal(config) -> Iterator[None]:
+    """Pause pytest's capture, stdin included (``config`` is pytest's; None outside pytest).
+
+    The login itself gets the terminal from :func:`~claude_session_tokens.console.open_console`;
+    pausing the capture flushes pytest's own pending output first, so the two do not interleave.
+    """
     capman = config.pluginmanager.getplugin("capturemanager") if config is not None else None
     if capman is None:
-        return contextlib.nullcontext()
-    return capman.global_and_fixture_disabled()
-
-
-def stdin_is_terminal() -> bool:
+        yield
+        return
+    capman.suspend_global_capture(in_=True)
     try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (ValueError, OSError):
-        return False
+        yield
+    finally:
+        capman.resume_global_capture()
+
+
+def no_terminal(reason: str) -> Finding:
+    return Finding(
+        cause=f"The fresh login needs an interactive terminal, and this run has none ({reason}).",
+        why="'claude auth login' asks for a code on the terminal and, without one, waits forever; "
+            "nothing was changed: you were not logged out and the old session is still in place.",
+        remedy=f"run it in an interactive terminal: {RUN_IT}   (or python render_secret.py --fresh-login); "
+               "without a terminal (CI) leave --fresh-login out",
+    )
 
 
 def _cli_failed(step: str, cause: str, remedy: str) -> FindingError:
@@ -69,12 +90,25 @@ def _cli_failed(step: str, cause: str, remedy: str) -> FindingError:
 
 
 def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib.nullcontext,
-                announce: Callable[[str], None] | None = None) -> LoginOutcome:
-    """Log out and in with the session's CLI; raises :class:`FindingError` with the cause."""
+                terminal: Callable[[], Console] | None = None) -> LoginOutcome:
+    """Log out and in with the session's CLI; raises :class:`FindingError` with the cause.
+
+    ``terminal`` opens the user's terminal (default :func:`open_console`, which raises
+    :class:`NoConsole` when there is none).
+    """
     cli = session.cli
     problem = cli.capability_problem()
     if problem:
         raise FindingError(problem)
+    try:
+        console = (terminal or open_console)()
+    except NoConsole as err:
+        raise FindingError(no_terminal(err.reason)) from None
+    with console:
+        return _log_out_and_in(session, cli, console, attach)
+
+
+def _log_out_and_in(session, cli, console: Console, attach: Callable[[], ContextManager[None]]) -> LoginOutcome:
     location = session.location
     limit = session.settings.login_timeout
     before = current_fingerprint(session)
@@ -92,22 +126,22 @@ def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib
         raise _cli_failed("claude auth logout", f"it exited with code {logout.returncode}.",
                           "claude auth logout   (run it yourself to see its message), then " + RUN_IT)
 
-    terminal = stdin_is_terminal()
     with attach():
-        if announce:
-            note = "" if terminal else " (no terminal is attached: if the CLI asks for a code, it cannot be typed)"
-            announce(f"claude auth login: sign in in your browser; paste the code here if asked. "
-                     f"Limit: {limit:g} s{note}.")
+        console.say("")
+        console.say(f"claude auth login: sign in in your browser; paste the code here if asked "
+                    f"(limit {limit:g} s, --login-timeout).")
         try:
-            login = run_attached([str(cli.path), "auth", "login"], env=env, limit=limit, platform=session.platform)
+            login = run_attached([str(cli.path), "auth", "login"], env=env, limit=limit,
+                                 platform=session.platform, console=console)
         except LaunchError as err:
             raise _cli_failed("claude auth login", f"the CLI cannot be started ({err.reason}).", INSTALL) from None
+        console.say(f"claude auth login {'was stopped' if login.timed_out else 'finished'} after "
+                    f"{login.seconds:.0f} s; the checks go on.")
     if login.timed_out:
-        hint = "" if terminal else " No terminal was attached, so the CLI could not ask for the code."
         raise FindingError(Finding(
-            cause=f"The fresh login did not finish within {limit:g} s and was stopped (SC-001).{hint}",
+            cause=f"The fresh login did not finish within {limit:g} s and was stopped (SC-001).",
             why="SC-001 expects a fresh login to complete within 2 minutes; you are now logged out.",
-            remedy=f"run it in a terminal and finish the browser sign-in in time: {RUN_IT} "
+            remedy=f"run it again and finish the browser sign-in in time: {RUN_IT} "
                    "(or allow more time: --login-timeout 300)",
         ))
     if login.returncode != 0:
@@ -115,6 +149,7 @@ def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib
                           "claude auth login   (run it yourself, finish the sign-in), then pytest checks")
 
     session.reload_credentials()
+    location = session.location  # discovered again: on macOS the login may have moved the session
     missing = first_problem(location.credentials)
     if missing:
         raise FindingError(Finding(

@@ -18,10 +18,12 @@ import yaml
 
 from . import credentials as creds
 from .atomic import write_atomically
-from .findings import Finding, FindingError
+from .findings import BUG_REPORT, Finding, FindingError
 from .git_safety import check_destination
+from .lifetime import assess, now_ms
 from .manifest import SecretInfo, build_secret, data_size, serialise
 from .payload import Payload
+from .platforms import is_windows
 from .validation import validate_secret
 
 
@@ -29,7 +31,7 @@ from .validation import validate_secret
 class RenderResult:
     """What the render step produced; nothing in here is secret except ``text``."""
 
-    text: str  # the manifest (its data carries the tokens, base64): print only in --dry-run
+    text: str = field(repr=False)  # the manifest (its data carries the tokens, base64): print only in --dry-run
     name: str
     namespace: str
     fmt: str
@@ -51,8 +53,10 @@ def cli_version(session: Any) -> str | None:
     return str(version) if version else None
 
 
-def verified_again(payload: Payload, expected_subscription: str) -> creds.OAuthSession:
-    """Judge the exact credentials bytes that ship (they may have been refreshed by the prompt)."""
+def verified_again(payload: Payload, expected_subscription: str, min_validity_hours: float) -> creds.OAuthSession:
+    """Judge the exact credentials bytes that ship (they may have been refreshed by the prompt):
+    a usable session (as FR-003's check judges it) that lasts ``min_validity_hours`` (SC-005's
+    ``lifetime.assess``), both judged again on these bytes, not on the profile's."""
     oauth = creds.parse_credentials(payload.credentials)
     problems = creds.session_problems(oauth, expected_subscription)
     if problems:
@@ -61,6 +65,15 @@ def verified_again(payload: Payload, expected_subscription: str) -> creds.OAuthS
             why="only what was verified may ship; these bytes would leave the pod signed out.",
             remedy=creds.RELOGIN + "   then run the checks again",
             details=tuple(problems),
+        ))
+    too_short = assess(oauth, now_ms(), min_validity_hours).finding()
+    if too_short:
+        raise FindingError(Finding(
+            cause=f"The credentials about to go into the Secret cannot stay valid for {min_validity_hours:g} h "
+                  "after capture (SC-005, judged again on these bytes):",
+            why="only what was verified may ship; " + too_short.why,
+            remedy=too_short.remedy,
+            details=too_short.details,
         ))
     return oauth
 
@@ -77,7 +90,7 @@ def check_round_trip(text: str, payload: Payload) -> None:
         raise FindingError(Finding(
             cause="The rendered Secret does not decode to the verified files.",
             why="the pod would get something other than what was verified (SC-004); nothing was written.",
-            remedy="report it at the project's issue tracker with the claude --version output",
+            remedy=BUG_REPORT,
         ))
 
 
@@ -85,7 +98,7 @@ def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
     """Build and validate the Secret from ``session.payload``; raises :class:`FindingError`."""
     settings = session.settings
     payload: Payload = session.payload
-    oauth = verified_again(payload, settings.expected_subscription)
+    oauth = verified_again(payload, settings.expected_subscription, settings.min_validity)
     info = SecretInfo(
         captured_at=captured_at or datetime.now(timezone.utc),
         access_token_expires_at_ms=oauth.expires_at_ms,
@@ -121,9 +134,12 @@ def git_refusal(path: Path) -> Finding | None:
     if verdict.safe:
         return None
     if verdict.gitignore_line is None:
+        asked_in = verdict.git_failed_in or path.parent
         return Finding(cause=f"The Secret was not written to {path}: {verdict.note}.",
                        why="a Secret inside a git work tree must be ignored there, or it may be committed (FR-008).",
-                       remedy="fix the git problem above, or pass --secret-out with a path outside any git work tree")
+                       remedy=f'see git\'s own message: git -C "{asked_in}" rev-parse --show-toplevel   and fix what '
+                              "it says (for \"dubious ownership\": git config --global --add safe.directory <the "
+                              "directory it names>), or pass --secret-out with a path outside any git work tree")
     return Finding(
         cause=f"The Secret was not written: {path} is inside the git work tree {verdict.work_tree} "
               "and git does not ignore it.",
@@ -131,6 +147,21 @@ def git_refusal(path: Path) -> Finding | None:
         remedy=f"add this line to {verdict.gitignore_file}:   {verdict.gitignore_line}   "
                "(or pass --secret-out with an ignored path)",
     )
+
+
+def write_remedy(path: Path, exc: OSError) -> str:
+    """The command that makes ``path`` writable, for the reason the write failed."""
+    existing = path.parent
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return (f"{existing} is a file, not a directory: pass --secret-out with a path in a directory, "
+                f"e.g. --secret-out \"{existing.parent / 'secrets' / path.name}\"")
+    if isinstance(exc, PermissionError):
+        if is_windows():
+            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (PowerShell), or pass --secret-out PATH'
+        return f'chmod u+rwx "{existing}"   or pass --secret-out PATH in a directory you own'
+    return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 
 
 def render(session: Any, gate_reasons: list[str]) -> RenderResult:
@@ -152,7 +183,7 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
         raise FindingError(Finding(
             cause=f"The Secret could not be written to {path} ({exc.strerror or type(exc).__name__}).",
             why="the previous file, if any, is unchanged; the pod has nothing new to use.",
-            remedy=f"make {path.parent} writable (or free disk space), or pass --secret-out PATH",
+            remedy=write_remedy(path, exc),
         )) from None
     result.path = path
     return result

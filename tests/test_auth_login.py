@@ -1,18 +1,26 @@
 """The fresh-login check (FR-001, FR-002, SC-001, US1.1, US1.3) against the fake claude.
 
-The real ``claude auth login`` needs a browser and a person; the fake signs in at once (no
-terminal needed) and writes new credentials atomically, as the real one does.
+The real ``claude auth login`` needs a browser and a person; the fake behaves as domain.md
+says: on a terminal it asks for the pasted code and reads it, without one it waits forever.
+So a login that passes here ran on a real pseudo-terminal (helpers/terminal_runs.py) where
+the test typed the code, and the run without a terminal is detached from every terminal,
+as in CI. Pseudo-terminals are POSIX-only; the no-terminal tests run everywhere.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from helpers.fake_claude import FakeClaude
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
+from helpers.render_support import RENDER_SECRET
+from helpers.terminal_runs import checks_command, run_in_terminal, run_without_terminal
 
 LOGIN = "test_fresh_login"
 LOGIN_CHECKS = ("test_00_fresh_login.py", "test_12_credentials_present.py", "test_16_credentials_valid.py",
@@ -24,9 +32,26 @@ def fake(tmp_path) -> FakeClaude:
     return FakeClaude(tmp_path / "fake-bin")
 
 
+needs_pty = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals (pty) are POSIX-only")
+
+
 def run_checks(checks, fake, profile, *args, paths=LOGIN_CHECKS):
     return checks.run("--claude-config-dir", str(profile.dir), "--claude-bin", str(fake.bin), *args,
                       paths=paths, env=fake.env())
+
+
+@pytest.fixture
+def login_run(pytester, fake, profile, tmp_path):
+    """``login_run(*args, terminal=True)``: the checks with --fresh-login, on a pseudo-terminal
+    where the code is typed when asked (``terminal=False``: detached from every terminal)."""
+    def run(*args, paths=LOGIN_CHECKS, terminal=True, code="fake-authorization-code"):
+        out = tmp_path / "out"
+        cmd = checks_command(out, pytester.path / "basetemp-login", "--claude-config-dir", str(profile.dir),
+                             "--claude-bin", str(fake.bin), "--fresh-login", *args, paths=paths)
+        if terminal:
+            return run_in_terminal(cmd, out, pytester.path, env=fake.env(), code=code)
+        return run_without_terminal(cmd, out, pytester.path, env=fake.env())
+    return run
 
 
 def refresh_token_in(profile) -> str:
@@ -47,13 +72,18 @@ def test_without_the_option_it_is_skipped_by_design_with_the_command(checks, fak
     assert profile.snapshot() == before
 
 
-def test_a_fresh_login_replaces_the_session_and_every_check_sees_the_new_one(checks, fake, profile):
+@needs_pty
+def test_a_fresh_login_replaces_the_session_and_every_check_sees_the_new_one(login_run, fake, profile):
     profile.create()
-    run = run_checks(checks, fake, profile, "--fresh-login")
+    run = login_run()
     cases = run.testcases()
     login = cases[LOGIN]
     assert login.outcome == "passed", run.output
     assert [c["event"] for c in fake.calls() if c.get("event") in ("logout", "login")] == ["logout", "login"]
+    # The CLI ran on the terminal: it saw a tty, asked for the code, and read what was typed.
+    assert fake.events("login")[0]["tty"] is True
+    assert [c["received"] for c in fake.events("login_code")] == [True]
+    assert "Paste code here if prompted >" in run.stdout
     assert float(login.prop("login_seconds")[0]) >= 0
     before, after = login.prop("fingerprint_before")[0], login.prop("fingerprint_after")[0]
     assert before != after and len(after) == 12
@@ -66,25 +96,29 @@ def test_a_fresh_login_replaces_the_session_and_every_check_sees_the_new_one(che
     new_access = json.loads(profile.credentials.read_text())["claudeAiOauth"]["accessToken"]
     from claude_session_tokens.secret import fingerprint
     assert prompt["session"] == fingerprint(new_access) != fingerprint(CANARY_ACCESS)
-    # Output capture was suspended: the CLI's own words reached the terminal on a passing run.
+    # The CLI's own words reached the terminal on a passing run, and the suite said what it waits for.
     assert "Login successful." in run.stdout
+    assert "claude auth login: sign in in your browser" in run.stdout
+    assert "interactive terminal" not in run.stdout
     assert run.ret == 0
     assert CANARY_MARKER not in run.every_text()
 
 
-def test_a_login_from_no_session_at_all_passes(checks, fake, profile):
+@needs_pty
+def test_a_login_from_no_session_at_all_passes(login_run, fake, profile):
     profile.dir.mkdir(parents=True)
-    run = run_checks(checks, fake, profile, "--fresh-login")
+    run = login_run()
     case = run.testcases()[LOGIN]
     assert case.outcome == "passed", run.output
     assert case.prop("fingerprint_before") == ["none"]
     assert profile.credentials.is_file()
 
 
-def test_an_unchanged_fingerprint_fails(checks, fake, profile):
+@needs_pty
+def test_an_unchanged_fingerprint_fails(login_run, fake, profile):
     profile.create()
     fake.control(login="restore", login_tokens={"accessToken": CANARY_ACCESS, "refreshToken": CANARY_REFRESH})
-    run = run_checks(checks, fake, profile, "--fresh-login", paths=("test_00_fresh_login.py",))
+    run = login_run(paths=("test_00_fresh_login.py",))
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert "the session is the same as before" in case.message
@@ -94,40 +128,111 @@ def test_an_unchanged_fingerprint_fails(checks, fake, profile):
     assert CANARY_MARKER not in run.every_text()
 
 
-def test_a_login_that_writes_nothing_fails(checks, fake, profile):
+@needs_pty
+def test_a_login_that_writes_nothing_fails(login_run, fake, profile):
     profile.create()
     fake.control(login="nothing")
-    run = run_checks(checks, fake, profile, "--fresh-login", paths=("test_00_fresh_login.py",))
+    run = login_run(paths=("test_00_fresh_login.py",))
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert "no new credentials were found" in case.message
     assert "claude auth login" in case.prop("remedy")[0]
 
 
-def test_a_failing_logout_stops_before_the_login(checks, fake, profile):
+@needs_pty
+def test_a_failing_logout_stops_before_the_login(login_run, fake, profile):
     profile.create()
     fake.control(logout="fail")
-    run = run_checks(checks, fake, profile, "--fresh-login", paths=("test_00_fresh_login.py",))
+    run = login_run(paths=("test_00_fresh_login.py",))
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert "'claude auth logout'" in case.message and "exited with code 1" in case.message
     assert fake.events("login") == []
 
 
-def test_a_login_that_never_finishes_is_stopped_at_the_limit(checks, fake, profile):
+@needs_pty
+def test_a_login_that_never_finishes_is_stopped_at_the_limit(login_run, fake, profile):
     profile.create()
-    fake.control(login="hang")
+    fake.control(login="hang")  # the user never finishes the browser sign-in
     limit = 2.0
     started = time.monotonic()
-    run = run_checks(checks, fake, profile, "--fresh-login", "--login-timeout", str(limit),
-                     paths=("test_00_fresh_login.py",))
+    run = login_run("--login-timeout", str(limit), paths=("test_00_fresh_login.py",))
     wall = time.monotonic() - started
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert f"did not finish within {limit:g} s" in case.message and "SC-001" in case.message
-    assert "No terminal was attached" in case.message  # pytester gives the run no terminal
+    assert fake.events("login")[0]["tty"] is True  # it had the terminal; the person was too slow
+    assert "interactive terminal" not in case.message
     assert "--login-timeout" in case.prop("remedy")[0]
+    assert "claude auth login was stopped after" in run.stdout
     assert wall < limit + 30  # correctness bound of the kill, pytest start-up included
+
+
+def test_without_a_terminal_it_fails_at_once_and_leaves_the_user_logged_in(login_run, fake, profile):
+    """CI: no terminal. The real CLI would wait forever for the code, so the suite says so
+    before the logout; the default limit (120 s) is never waited for."""
+    profile.create()
+    before = profile.snapshot()
+    started = time.monotonic()
+    run = login_run(paths=("test_00_fresh_login.py", "test_16_credentials_valid.py"), terminal=False)
+    wall = time.monotonic() - started
+    cases = run.testcases()
+    case = cases[LOGIN]
+    assert case.outcome == "failed", run.output
+    assert "needs an interactive terminal" in case.message
+    assert "you were not logged out" in case.message
+    assert "run it in an interactive terminal: pytest checks --fresh-login" in case.prop("remedy")[0]
+    assert fake.events("logout") == [] and fake.events("login") == []
+    assert profile.snapshot() == before  # still signed in with the old session
+    assert cases["test_credentials_hold_a_claude_max_session"].outcome == "passed"
+    assert run.ret == 1
+    assert "Traceback" not in run.output
+    assert wall < 60  # far below the 120 s login limit it no longer waits for
+
+
+@needs_pty
+def test_render_secret_with_fresh_login_talks_to_the_terminal(pytester, fake, profile, tmp_path):
+    """``python render_secret.py --fresh-login`` runs pytest in-process with stdout redirected:
+    the login still gets the terminal, and the Secret carries the new session."""
+    profile.create()
+    out = tmp_path / "out"
+    secret = out / "secrets" / "s.yaml"
+    cmd = [sys.executable, str(RENDER_SECRET), "--fresh-login", "--claude-config-dir", str(profile.dir),
+           "--claude-bin", str(fake.bin), "--reports-dir", str(out / "reports"), "--secret-out", str(secret)]
+    run = run_in_terminal(cmd, out, pytester.path, env=fake.env())
+    assert run.ret == 0, run.stdout
+    assert fake.events("login")[0]["tty"] is True
+    assert [c["received"] for c in fake.events("login_code")] == [True]
+    assert "Login successful." in run.stdout
+    assert refresh_token_in(profile) != CANARY_REFRESH
+    assert secret.is_file()
+    assert CANARY_MARKER not in run.stdout
+
+
+# --- the fake itself follows domain.md section 1 ---------------------------------------------------
+
+def fake_login(fake, tmp_path, timeout):
+    env = {**os.environ, **fake.env(), "CLAUDE_CONFIG_DIR": str(tmp_path / "fake-profile")}
+    detach = {} if os.name == "nt" else {"start_new_session": True}
+    # the fake's Python itself, not the shim: at the timeout the killed process is the one that waits
+    return subprocess.run([sys.executable, str(fake.dir / "claude_fake.py"), "auth", "login"], env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, **detach)
+
+
+def test_the_fake_login_waits_forever_without_a_terminal(fake, tmp_path):
+    with pytest.raises(subprocess.TimeoutExpired):
+        fake_login(fake, tmp_path, timeout=3)
+    assert fake.events("login")[0]["tty"] is False
+    assert len(fake.events("login_waits")) == 1
+    assert not (tmp_path / "fake-profile" / ".credentials.json").exists()
+
+
+def test_the_fake_login_without_a_terminal_completes_only_when_told_to(fake, tmp_path):
+    fake.control(login_needs_tty=False)  # the browser's callback completed the sign-in
+    done = fake_login(fake, tmp_path, timeout=30)
+    assert done.returncode == 0 and "Login successful." in done.stdout
+    assert fake.events("login_code") == []  # nothing was read
+    assert (tmp_path / "fake-profile" / ".credentials.json").is_file()
 
 
 def test_an_old_cli_without_auth_commands_is_not_asked_to_log_in(checks, fake, profile):

@@ -16,12 +16,19 @@ find convenient:
 - fewer than 5 minutes left on the access token: refresh with rotation (new access and refresh
   token, written atomically, mode 0600), or, when the refresh fails, tokens wiped to empty;
 - without ``CLAUDE_CODE_MAX_RETRIES=0`` an unreachable network takes ~185 s (10 retries);
-- ``auth login`` needs no terminal here (the real one would wait for a pasted code).
+- ``auth login`` prints the authorize URL and ``Paste code here if prompted >``; on a terminal
+  it reads the pasted code (one line) and then writes new credentials; without a terminal it
+  waits forever, as the real one does, unless the control file says ``"login_needs_tty": false``
+  (the browser's callback completed the sign-in; then nothing is read);
+- with ``"keychain": DIR`` (the directory of tests/helpers/fake_security.py's fake ``security``)
+  it acts as the macOS CLI: the session lives in the Keychain item ``Claude Code-credentials``
+  (``-<8 hex of sha256(CLAUDE_CONFIG_DIR)>``), account ``$USER``, and the file is used only when
+  no item exists; logout deletes both.
 
 Faults come from a JSON control file named by ``FAKE_CLAUDE_CONTROL`` (or ``FAKE_CLAUDE_MODE``):
 ``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old",
 "delay": s, "login": "new|restore|nothing|hang|fail", "login_tokens": {...}, "logout": "ok|fail",
-"log": path}``. Each invocation appends one JSON line to ``log``: argv, profile, cwd, the names
+"login_needs_tty": true, "keychain": dir, "log": path}``. Each invocation appends one JSON line to ``log``: argv, profile, cwd, the names
 of credential variables it saw, ``CLAUDE_CODE_MAX_RETRIES``, and which credential it used
 (as a fingerprint, never the token).
 """
@@ -126,16 +133,63 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+# --- the macOS Keychain (only with "keychain" in the control file) -----------------------------
+
+def keychain_file() -> Path | None:
+    return Path(CONTROL["keychain"]) / "keychain.json" if CONTROL.get("keychain") else None
+
+
+def keychain_item_key() -> tuple[str, str]:
+    service = "Claude Code-credentials"
+    if os.environ.get("CLAUDE_CONFIG_DIR"):
+        import unicodedata
+        value = unicodedata.normalize("NFC", os.environ["CLAUDE_CONFIG_DIR"])
+        service += "-" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+    user = os.environ.get("USER") or ""
+    ok = user and all(c.isascii() and (c.isalnum() or c in "._-") for c in user)
+    return service, user if ok else "claude-code-user"
+
+
+def keychain_items() -> tuple[dict, list]:
+    state = json.loads(keychain_file().read_text(encoding="utf-8"))
+    return state, state.setdefault("items", [])
+
+
+def keychain_read() -> bytes | None:
+    service, account = keychain_item_key()
+    for item in keychain_items()[1]:
+        if item["service"] == service and item["account"] == account:
+            return bytes.fromhex(item["hex"])
+    return None
+
+
+def keychain_store(data: bytes | None) -> None:
+    """Replace (or, with None, delete) this profile's item."""
+    service, account = keychain_item_key()
+    state, items = keychain_items()
+    items[:] = [i for i in items if not (i["service"] == service and i["account"] == account)]
+    if data is not None:
+        items.append({"service": service, "account": account, "hex": data.hex()})
+    write_atomically(keychain_file(), json.dumps(state).encode())
+
+
 def read_credentials() -> dict | None:
+    raw = keychain_read() if keychain_file() else None
     try:
-        data = json.loads((profile() / ".credentials.json").read_text(encoding="utf-8"))
+        if raw is None:
+            raw = (profile() / ".credentials.json").read_bytes()
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
 
 def write_credentials(data: dict) -> None:
-    write_atomically(profile() / ".credentials.json", json.dumps(data, separators=(",", ":")).encode())
+    blob = json.dumps(data, separators=(",", ":")).encode()
+    if keychain_file():
+        keychain_store(blob)
+    else:
+        write_atomically(profile() / ".credentials.json", blob)
 
 
 def new_tokens(tag: str) -> dict:
@@ -258,6 +312,8 @@ def auth(args: list[str]) -> int:
             print("Failed to log out: EACCES")
             return 1
         (profile() / ".credentials.json").unlink(missing_ok=True)
+        if keychain_file():
+            keychain_store(None)
         config = global_config()
         try:
             data = json.loads(config.read_text(encoding="utf-8"))
@@ -269,10 +325,24 @@ def auth(args: list[str]) -> int:
         return 0
     if command == "login":
         how = CONTROL.get("login", "new")
-        log(event="login", login=how, tty=sys.stdin.isatty() if sys.stdin else False)
+        tty = stdin_is_tty()
+        log(event="login", login=how, tty=tty)
         print("Opening browser to sign in…")
-        if how == "hang":
+        print("If the browser didn't open, visit: https://claude.ai/oauth/authorize?code=true&client_id=fake")
+        if how == "hang":  # the user never finishes the sign-in
             time.sleep(3600)
+        if tty:
+            sys.stdout.write("Paste code here if prompted > ")
+            sys.stdout.flush()
+            code = sys.stdin.readline().strip()
+            log(event="login_code", received=bool(code))
+            if not code:
+                print("Login failed: no authorization code was entered")
+                return 1
+        elif CONTROL.get("login_needs_tty", True):
+            log(event="login_waits", reason="no terminal to read the code from")
+            time.sleep(3600)  # domain.md section 1: without a terminal it waits forever
+            return 1
         if how == "fail":
             print("Login failed: OAuth error: invalid_request")
             return 1
@@ -294,6 +364,13 @@ def auth(args: list[str]) -> int:
         print("Login successful.")
         return 0
     return 0
+
+
+def stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,108 @@
+"""Run the real ``checks/`` suite (or ``render_secret.py``) with, or without, a terminal.
+
+Whether the fresh login can talk to a person depends on the *controlling terminal* of the
+run (``/dev/tty``; the console on Windows), not on its standard streams. A plain subprocess
+inherits the developer's terminal, so these helpers decide it explicitly:
+
+- :func:`run_without_terminal`: a new session with no controlling terminal (POSIX
+  ``start_new_session``; Windows ``DETACHED_PROCESS``: no console), as in CI;
+- :func:`run_in_terminal` (POSIX): a real pseudo-terminal becomes the run's controlling
+  terminal and its stdin/stdout/stderr; when the login shows ``Paste code here if prompted``
+  the helper types ``code`` and Enter, as a person would. Everything the terminal showed is
+  the run's stdout (``\\r\\n`` turned into ``\\n``).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .runner import CHECKS, ROOT, UNRELATED_PLUGINS_OFF, ChecksRun
+
+PASTE_PROMPT = b"Paste code here if prompted >"
+
+
+def checks_command(out_dir: Path, basetemp: Path, *args: str, paths: tuple[str, ...] = ()) -> list[str]:
+    """``python -m pytest <checks> ...`` as ``helpers.runner.ChecksRunner`` builds it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [str(CHECKS / p) for p in paths] or [str(CHECKS)]
+    return [sys.executable, "-m", "pytest", f"--basetemp={basetemp}", *targets, f"--rootdir={ROOT}",
+            "-c", str(ROOT / "pyproject.toml"), *UNRELATED_PLUGINS_OFF,
+            f"--junitxml={out_dir / 'junit.xml'}", f"--reports-dir={out_dir}", *args]
+
+
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    merged = dict(os.environ)
+    merged.update(env or {})
+    return merged
+
+
+def _run(out_dir: Path, ret: int, stdout: str, stderr: str) -> ChecksRun:
+    return ChecksRun(ret, stdout, stderr, out_dir / "junit.xml", out_dir / "summary.md", out_dir)
+
+
+def run_without_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str] | None = None,
+                         timeout: float = 120) -> ChecksRun:
+    """Run ``cmd`` detached from every terminal, output captured."""
+    if os.name == "nt":
+        detach = {"creationflags": 0x00000008 | subprocess.CREATE_NEW_PROCESS_GROUP}  # DETACHED_PROCESS
+    else:
+        detach = {"start_new_session": True}
+    proc = subprocess.run(cmd, cwd=cwd, env=_environment(env), stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, errors="replace", timeout=timeout, **detach)
+    return _run(out_dir, proc.returncode, proc.stdout, proc.stderr)
+
+
+def _take_the_terminal() -> None:  # runs in the child, after setsid: fd 0 becomes its controlling tty
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str] | None = None,
+                    code: str | None = "fake-authorization-code", timeout: float = 120) -> ChecksRun:
+    """Run ``cmd`` on a fresh pseudo-terminal (POSIX only); type ``code`` when the login asks."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=_environment(env), stdin=slave, stdout=slave, stderr=slave,
+                                start_new_session=True, preexec_fn=_take_the_terminal, close_fds=True)
+    finally:
+        os.close(slave)
+    shown = bytearray()
+    typed = False
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise TimeoutError(f"the run on the pseudo-terminal took over {timeout:g} s:\n"
+                                   + shown.decode("utf-8", "replace"))
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every holder of the terminal has closed it
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if code is not None and not typed and PASTE_PROMPT in shown:
+                os.write(master, code.encode() + b"\n")
+                typed = True
+        proc.wait(timeout=30)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    text = shown.decode("utf-8", "replace").replace("\r\n", "\n")
+    return _run(out_dir, proc.returncode, text, "")
