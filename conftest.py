@@ -13,6 +13,7 @@ import pytest
 from claude_session_tokens import gate, plugin
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
+from claude_session_tokens.report_paths import reports_problem
 from claude_session_tokens.session import SessionUnderTest
 
 _SESSION_KEY = pytest.StashKey[SessionUnderTest]()
@@ -36,6 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     reports = settings.reports_path()
     if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")
+    problem = reports_problem(reports, config.option.xmlpath)
+    if problem:
+        raise pytest.UsageError(problem)
     config.stash[SUMMARY_PATH_KEY] = str(reports / "summary.md")
 
 
@@ -52,7 +56,9 @@ def claude_session(request: pytest.FixtureRequest) -> SessionUnderTest:
     """The session under test: its location, files, credentials and (later) verified payload."""
     if _SESSION_KEY not in request.config.stash:
         pytest.fail("the checks run through 'pytest checks' from the project", pytrace=False)
-    return request.config.stash[_SESSION_KEY]
+    session = request.config.stash[_SESSION_KEY]
+    session.start_listing()  # FR-005's walk of the directory runs in the background from now on
+    return session
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,5 +28,6 @@ def test_credentials_are_present(claude_session, record_property):
             cause=f"The global config {location.global_config} is {state}.",
             why="the Secret then carries a minimal .claude.json without your account details; "
                 "the pod works, but the CLI may ask for onboarding in interactive use.",
-            remedy="run claude once interactively and finish onboarding, then run the checks again",
+            remedy="claude   (start it once in a terminal and answer its first-start questions; it writes the "
+                   "global config), then run the checks again: pytest checks",
         ))

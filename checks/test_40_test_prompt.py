@@ -20,6 +20,11 @@ session on this machine is now spent (refresh tokens are single-use).
 Credential variables set in your environment are reported (never their values): the same
 variable in the pod would override the session.
 
+The prompt does not run when the offline checks of the Secret (``test_35``, ``test_38``)
+failed on a readable session: this run could not write the Secret anyway, and if the CLI
+refreshed the tokens during the prompt, the refreshed ones (the only live ones; refresh tokens
+are single-use) would be lost with the run. It then fails, naming those checks.
+
 Fix: as each failure says; usually ``pytest checks --fresh-login``.
 """
 
@@ -27,13 +32,24 @@ import pytest
 
 from claude_session_tokens.auth_env import override_warnings
 from claude_session_tokens.child_env import shown_url
-from claude_session_tokens.plugin import fail_check, record_section, warn_check
+from claude_session_tokens.findings import Finding, FindingError
+from claude_session_tokens.gate import earlier_failures
+from claude_session_tokens.plugin import fail_check, ledger, record_section, warn_check
 
 
 @pytest.mark.requirement("FR-004", "SC-002", "US1.2")
-def test_prompt_answers_on_what_ships(claude_session, record_property):
+def test_prompt_answers_on_what_ships(claude_session, record_property, request):
     for warning in override_warnings(claude_session.environ, claude_session.platform):
         warn_check(warning)
+    failed_before = earlier_failures(ledger(request.config), request.node.nodeid)
+    if failed_before and _session_usable(claude_session):
+        fail_check(Finding(
+            cause="The test prompt was not run: checks before it failed, so this run cannot write the Secret:",
+            why="the prompt may make the CLI refresh the tokens; refresh tokens are single-use, so a refresh "
+                "in a run that writes no Secret would spend your session on this machine.",
+            remedy="fix what those checks say, then run the whole suite again: pytest checks",
+            details=tuple(failed_before),
+        ))
     result = claude_session.prompt_result
     record_property("prompt_seconds", f"{result.seconds:.2f}")
     record_property("prompt_verdict", result.kind)
@@ -45,3 +61,13 @@ def test_prompt_answers_on_what_ships(claude_session, record_property):
         warn_check(warning)
     if result.finding:
         fail_check(result.finding)
+
+
+def _session_usable(session) -> bool:
+    """False when the Secret's files cannot be built or the session in them is unusable: the
+    prompt then explains that itself (without running the CLI)."""
+    try:
+        session.payload
+        return not session.oauth_problems()
+    except FindingError:
+        return False

@@ -14,20 +14,32 @@ CLI) are judged once more, built into a Secret (``apiVersion: v1``, ``kind: Secr
 validated strictly, and written atomically with mode 0600 to ``secrets/<name>.yaml`` (or
 ``--secret-out``), a path git must ignore. With ``--dry-run`` it is printed instead (FR-007).
 
+If the test prompt refreshed the tokens and the Secret is still not written, the failure says
+so first: the session on this machine is then spent (refresh tokens are single-use), and the
+way on is ``pytest checks --fresh-login``.
+
 Fix: the failure lists what blocked the Secret; fix those and run ``pytest checks`` again.
 """
 
 import pytest
 
+from claude_session_tokens.findings import FindingError
 from claude_session_tokens.gate import RESULT_KEY
 from claude_session_tokens.manifest import iso_utc
-from claude_session_tokens.plugin import record_section
+from claude_session_tokens.plugin import fail_check, record_section
 from claude_session_tokens.render import render
+from claude_session_tokens.spent_session import SESSION_SPENT, spent, tokens_refreshed
 
 
 @pytest.mark.requirement("FR-006", "SC-004", "FR-008", "SC-006")
 def test_render_secret(claude_session, secret_gate, request, record_property):
-    result = render(claude_session, secret_gate)
+    try:
+        result = render(claude_session, secret_gate)
+    except FindingError as err:
+        if not tokens_refreshed(claude_session):
+            raise
+        request.config.stash[SESSION_SPENT] = True
+        fail_check(spent(err.finding))
     request.config.stash[RESULT_KEY] = result
     where = "printed (--dry-run), not written" if result.dry_run else str(result.path)
     record_property("secret", where)

@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+# The remedy for a bug in the suite itself: the exact commands that collect what a report needs.
+BUG_REPORT = ("collect the versions:   python -m pip show claude-session-tokens pytest; claude --version   "
+              "and open an issue in the claude-session-tokens repository you installed from, with them and "
+              "reports/summary.md (it never holds a token)")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem, explained for the person who has to fix it."""

@@ -61,6 +61,23 @@ def declared_requirements(check_file: Path) -> str:
     return ", ".join(ids) or "no requirement"
 
 
+# The offline checks of the render step that run before the test prompt (their numbers put them
+# there): when one of them failed, this run cannot write the Secret, so the prompt must not risk a
+# refresh of the tokens (refresh tokens are single-use; the new ones would be lost with the run).
+RENDER_PREREQUISITES = ("test_35_secret_not_committed.py", "test_38_secret_preview.py")
+
+
+def earlier_failures(book: Ledger, nodeid: str, files: Iterable[str] = RENDER_PREREQUISITES) -> list[str]:
+    """Checks in ``files`` that already ran and failed, errored or were skipped (not by design)."""
+    reasons = []
+    wanted = set(files)
+    for other, verdict in book.verdicts.items():
+        what = BLOCKING_OUTCOMES.get(verdict.outcome) if verdict.outcome != "not run" else None
+        if other != nodeid and what and _short(other).split("::")[0] in wanted:
+            reasons.append(f"{_requirements(verdict)}: {_short(other)} {what}")
+    return reasons
+
+
 def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str] = (),
                      checks_dir: Path | None = None) -> list[str]:
     """Why the Secret must not be rendered; empty when the gate is open."""

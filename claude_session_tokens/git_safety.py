@@ -6,14 +6,19 @@ Two questions, answered with the real ``git``:
   (``git check-ignore``; a tracked file is never ignored). If not, the exact line to add to
   ``.gitignore`` is part of the answer.
 - Is a Secret already committed? Every file tracked by the project's git is scanned for a
-  Secret manifest whose data carries a session key (``.credentials.json``).
+  Secret manifest whose data carries a session key (``.credentials.json``), as git holds it
+  (the index: a committed Secret deleted or emptied in the working tree is still found) and
+  as it is in the working tree (one ``git commit -a`` away).
 
-Without git nothing can be committed by accident: a destination is then treated as outside any
-work tree, and the caller is told so.
+git runs with ``LC_ALL=C`` so its messages can be recognised whatever the user's language; a
+git that fails, hangs past ``GIT_TIMEOUT`` or cannot be started becomes a :class:`GitError`
+whose text says what happened. Without git nothing can be committed by accident: a destination
+is then treated as outside any work tree, and the caller is told so.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -24,10 +29,11 @@ import yaml
 SESSION_KEYS = (".credentials.json",)
 SCAN_LIMIT = 4 * 1024 * 1024  # bytes read per tracked file; a Secret is at most ~1.4 MiB of text
 GIT_TIMEOUT = 30
+SCAN_FAILED = "git could not list the tracked files of"  # how tracked_session_secrets' note starts then
 
 
 class GitError(Exception):
-    """git is there but could not answer (e.g. a repository owned by another user)."""
+    """git is there but could not answer (a repository owned by another user, a hang, ...)."""
 
 
 @dataclass(frozen=True)
@@ -40,15 +46,28 @@ class DestinationVerdict:
     note: str = ""  # shown to the user (git missing, outside a work tree, ...)
     gitignore_line: str | None = None  # when unsafe: the line that fixes it
     gitignore_file: Path | None = None
+    git_failed_in: Path | None = None  # when git could not answer: the directory it was asked in
 
 
 def git_executable() -> str | None:
     return shutil.which("git")
 
 
-def _git(git: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([git, *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT,
-                          stdin=subprocess.DEVNULL)
+def git_environment() -> dict[str, str]:
+    """The user's environment with git's messages in English (they are matched below)."""
+    return {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}
+
+
+def _git(git: str, cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run git; a hang or a git that cannot start becomes a :class:`GitError` that says so."""
+    try:
+        return subprocess.run([git, *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT,
+                              input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
+                              env=git_environment())
+    except subprocess.TimeoutExpired:
+        raise GitError(f"'git {args[0]}' did not answer within {GIT_TIMEOUT} s in {cwd}") from None
+    except OSError as exc:
+        raise GitError(f"'git {args[0]}' could not be run in {cwd} ({exc.strerror or type(exc).__name__})") from None
 
 
 def existing_ancestor(path: Path) -> Path:
@@ -87,22 +106,27 @@ def check_destination(path: Path) -> DestinationVerdict:
     if git is None:
         return DestinationVerdict(path, True, note=f"git was not found on PATH, so {path} is treated as "
                                   "outside any git work tree; make sure it is never committed")
+    anchor = existing_ancestor(path)
     try:
         top = work_tree_of(path, git)
+        if top is None:
+            return DestinationVerdict(path, True, note=f"{path.parent} is not inside a git work tree")
+        resolved = anchor.resolve() / path.relative_to(anchor)
+        try:
+            relative = resolved.relative_to(top)
+        except ValueError:  # the git top is spelled differently (symlinks, 8.3 names): ask git anyway
+            relative = Path(path.name)
+        result = _git(git, anchor, "check-ignore", "-q", "--", str(resolved))
     except GitError as err:
         return DestinationVerdict(path, False, note=f"git could not tell whether {path} would be "
-                                  f"committed: {err}")
-    if top is None:
-        return DestinationVerdict(path, True, note=f"{path.parent} is not inside a git work tree")
-    anchor = existing_ancestor(path)
-    resolved = anchor.resolve() / path.relative_to(anchor)
-    try:
-        relative = resolved.relative_to(top)
-    except ValueError:  # the git top is spelled differently (symlinks, 8.3 names): ask git anyway
-        relative = Path(path.name)
-    result = _git(git, anchor, "check-ignore", "-q", "--", str(resolved))
+                                  f"committed: {err}", git_failed_in=anchor)
     if result.returncode == 0:
         return DestinationVerdict(path, True, top, note=f"{relative.as_posix()} is ignored by git in {top}")
+    if result.returncode != 1:  # 1: not ignored; anything else: check-ignore itself failed
+        error = result.stderr.decode("utf-8", "replace").strip()
+        return DestinationVerdict(path, False, top, git_failed_in=anchor,
+                                  note=f"git could not tell whether {path} would be committed: "
+                                       f"{error.splitlines()[-1] if error else f'git check-ignore exited {result.returncode}'}")
     return DestinationVerdict(path, False, top, gitignore_line=gitignore_line(relative),
                               gitignore_file=top / ".gitignore")
 
@@ -133,30 +157,78 @@ def looks_like_session_secret(raw: bytes) -> bool:
     return False
 
 
+def _names(output: bytes) -> list[str]:
+    return [n for n in output.decode("utf-8", "surrogateescape").split("\0") if n]
+
+
+def _candidates(git: str, top: Path, cached: bool) -> list[str]:
+    """Tracked files whose content (index blob, or working copy) mentions a session key."""
+    args = ["grep", "-l", "-z", "-F", "--no-color"] + (["--cached"] if cached else [])
+    for key in SESSION_KEYS:
+        args += ["-e", key]
+    result = _git(git, top, *args)
+    if result.returncode not in (0, 1):  # 1: no match
+        raise GitError(f"git grep failed in {top}")
+    return _names(result.stdout)
+
+
+def _index_blobs(git: str, top: Path, names: list[str]) -> dict[str, bytes]:
+    """The staged content of ``names`` (``git cat-file --batch`` on ``:<path>``), small ones only."""
+    names = [n for n in names if "\n" not in n]
+    if not names:
+        return {}
+    request = "".join(f":{n}\n" for n in names).encode("utf-8", "surrogateescape")
+    out = _git(git, top, "cat-file", "--batch", stdin=request).stdout
+    blobs, position = {}, 0
+    for name in names:
+        end = out.find(b"\n", position)
+        if end < 0:
+            break
+        header = out[position:end].split()
+        position = end + 1
+        if len(header) != 3 or header[1] != b"blob":  # "<name> missing" (e.g. a merge conflict)
+            continue
+        size = int(header[2])
+        if size <= SCAN_LIMIT:
+            blobs[name] = out[position:position + size]
+        position += size + 1
+    return blobs
+
+
+def _working_copy(top: Path, name: str) -> bytes | None:
+    path = top / name
+    try:
+        if not path.is_file() or path.stat().st_size > SCAN_LIMIT:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def tracked_session_secrets(project: Path) -> tuple[list[str], str]:
-    """(tracked files of ``project``'s git that are Secrets with session keys, note)."""
+    """(tracked files of ``project``'s git that are Secrets with session keys, note).
+
+    A file counts when what git holds for it (the index) or its working copy is such a Secret:
+    deleting a committed Secret from disk does not take it out of git.
+    """
     git = git_executable()
     if git is None:
         return [], "git was not found on PATH, so tracked files could not be checked"
     try:
         top = work_tree_of(project, git)
+        if top is None:
+            return [], f"{project} is not inside a git work tree"
+        listed = _git(git, top, "ls-files", "-z", "--cached")
+        if listed.returncode != 0:
+            raise GitError(f"git ls-files failed in {top}")
+        count = len(_names(listed.stdout))
+        staged = _index_blobs(git, top, _candidates(git, top, cached=True))
+        on_disk = _candidates(git, top, cached=False)
     except GitError as err:
-        return [], f"git could not list the tracked files of {project}: {err}"
-    if top is None:
-        return [], f"{project} is not inside a git work tree"
-    result = _git(git, top, "ls-files", "-z", "--cached")
-    if result.returncode != 0:
-        return [], f"git ls-files failed in {top}"
-    names = [n for n in result.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
-    found = []
-    for name in names:
-        path = top / name
-        try:
-            if not path.is_file() or path.stat().st_size > SCAN_LIMIT:
-                continue
-            raw = path.read_bytes()
-        except OSError:
-            continue
-        if looks_like_session_secret(raw):
-            found.append(name)
-    return found, f"{len(names)} tracked files scanned in {top}"
+        return [], f"{SCAN_FAILED} {project}: {err}"
+    found = {name for name, raw in staged.items() if looks_like_session_secret(raw)}
+    for name in on_disk:
+        raw = _working_copy(top, name)
+        if name not in found and raw is not None and looks_like_session_secret(raw):
+            found.add(name)
+    return sorted(found), f"{count} tracked files scanned in {top} (as git holds them and as they are on disk)"

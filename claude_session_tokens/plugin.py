@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from .atomic import write_atomically
-from .findings import Finding, FindingError
+from .findings import BUG_REPORT, Finding, FindingError
 from .requirements import REQUIREMENTS, is_known, table_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -175,12 +175,13 @@ def _convert(exc: BaseException) -> BaseException:
     if isinstance(exc, pytest.fail.Exception):
         return CheckFailed(Finding(cause=str(getattr(exc, "msg", "")) or "The check failed.",
                                    why="the check could not finish.",
-                                   remedy="run the checks again; if it persists, report it"))
+                                   remedy="run the checks again: pytest checks   (if it fails the same way, "
+                                          + BUG_REPORT + ")"))
     return CheckFailed(Finding(
         cause=f"The check stopped on an unexpected {type(exc).__name__}.",
         why="this is a bug in claude-session-tokens, not in your session; details are withheld "
             "because they could contain a token.",
-        remedy="report it at the project's issue tracker with the check's name and the claude --version output",
+        remedy=BUG_REPORT + "; name the check that stopped",
     ))
 
 

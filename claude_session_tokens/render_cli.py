@@ -15,6 +15,8 @@ import argparse
 import contextlib
 import io
 import os
+import re
+import shlex
 import sys
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -25,13 +27,15 @@ from . import gate
 from .manifest import iso_utc
 from .options import OPTIONS
 from .platforms import is_windows
-from .plugin import CHECKS_DIR, PROJECT_ROOT, RENDER_CHECK_FILE, Ledger, ledger
+from .plugin import CHECKS_DIR, PROJECT_ROOT, Ledger, ledger
+from .spent_session import FRESH_LOGIN_RUN, SESSION_SPENT, SPENT_LINE
 
 EXAMPLE = "examples/claude-agent-deployment.yaml"
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
 exit codes: 0 the Secret was rendered (written, or printed with --dry-run);
-            1 it was not (a check failed, or the run was incomplete); 2 bad command line.
+            1 it was not (a check failed, or the run was incomplete); 2 bad command line;
+            130 interrupted (Ctrl-C), nothing written.
 
 With --dry-run the manifest alone goes to stdout (pipe it into envsubst / kubectl apply -f -)
 and everything else to stderr. No mode contacts a cluster.
@@ -101,7 +105,7 @@ def requirement_lines(book: Ledger) -> list[str]:
             name = verdict.nodeid.split("/")[-1].split("::")[0]
             text = verdict.message.strip().splitlines() or [verdict.outcome]
             lines.append(f"  {name} ({', '.join(verdict.requirements)}): {text[0]}")
-            if verdict.remedy and name != RENDER_CHECK_FILE:
+            if verdict.remedy:  # a closed gate is "blocked", not listed here: this is the render's own failure
                 lines.append(f"      fix: {verdict.remedy}")
     warned = [w for v in book.verdicts.values() for w in v.warnings]
     if warned:
@@ -123,25 +127,59 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
     return lines
 
 
+EXAMPLE_NAMESPACE = "agents"
+
+
+_POWERSHELL_BARE = re.compile(r"[\w./:=+\\-]+")
+
+
+def powershell_quote(text: str) -> str:
+    """``text`` as one PowerShell argument: bare when nothing in it is special, else '...'."""
+    if _POWERSHELL_BARE.fullmatch(text):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+def shell_quote(text: str, windows: bool) -> str:
+    return powershell_quote(text) if windows else shlex.quote(text)
+
+
+def command_line(argv: Sequence[str], windows: bool) -> str:
+    """The ``python render_secret.py ...`` command as the user can paste it again."""
+    return " ".join(["python", "render_secret.py", *(shell_quote(a, windows) for a in argv)])
+
+
 def apply_command(result: Any, windows: bool, source: str) -> str:
-    """The kubectl command that applies the Secret at ``source`` (a file, or - for stdin)."""
+    """The command that applies the Secret at ``source`` (a file, or - for a pipe on stdin).
+
+    With a placeholder namespace (``${NAMESPACE}``) it is filled in on the way, with the
+    example namespace ``agents``: ``envsubst '${NAMESPACE}'`` on POSIX shells (only that
+    variable is substituted), ``.Replace()`` in PowerShell (no envsubst on Windows).
+    """
     if not result.namespace.startswith("$"):
-        return f"kubectl apply -f {source} -n {result.namespace}"
+        target = "-" if source == "-" else shell_quote(source, windows)
+        return f"kubectl apply -f {target} -n {shell_quote(result.namespace, windows)}"
     variable = result.namespace.strip("${}")
+    placeholder = "'" + result.namespace.replace("'", "''") + "'"
     if windows:
-        text = "$input" if source == "-" else f"(Get-Content '{source}' -Raw)"
-        return f"{text}.Replace('{result.namespace}', '<namespace>') | kubectl apply -f -"
-    stdin = "" if source == "-" else f" < {source}"
-    return f"{variable}=<namespace> envsubst{stdin} | kubectl apply -f -"
+        replace = f".Replace({placeholder}, '{EXAMPLE_NAMESPACE}')"
+        if source == "-":
+            return f"ForEach-Object {{ $_{replace} }} | kubectl apply -f -"
+        return f"(Get-Content -Raw {shell_quote(source, windows)}){replace} | kubectl apply -f -"
+    stdin = "" if source == "-" else f" < {shell_quote(source, windows)}"
+    return f"{variable}={EXAMPLE_NAMESPACE} envsubst '${{{variable}}}'{stdin} | kubectl apply -f -"
 
 
-def next_step_lines(result: Any, windows: bool) -> list[str]:
+def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
     lines = ["", "Next:"]
     if result.dry_run:
         lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
-                  f"  printed manifest:  python render_secret.py --dry-run [options] | {apply_command(result, windows, '-')}"]
+                  "  printed manifest into kubectl:",
+                  f"    {command_line(argv, windows)} | {apply_command(result, windows, '-')}"]
     else:
         lines.append(f"  {apply_command(result, windows, str(result.path))}")
+    if result.namespace.startswith("$"):
+        lines.append(f"  ({EXAMPLE_NAMESPACE} is an example: use your agent's namespace, or pass --namespace)")
     lines += [
         "  In the pod, copy the Secret into a writable emptyDir with an init container and set",
         "  CLAUDE_CONFIG_DIR to that directory (never mount it read-only in place or via subPath:",
@@ -152,17 +190,28 @@ def next_step_lines(result: Any, windows: bool) -> list[str]:
     return lines
 
 
-def summary(config: pytest.Config | None, ret: int) -> tuple[list[str], Any]:
+INTERRUPTED = "Interrupted; nothing was written."
+
+
+def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dry-run",)) -> tuple[list[str], Any]:
+    result = config.stash.get(gate.RESULT_KEY, None) if config is not None else None
+    if int(ret) == int(pytest.ExitCode.INTERRUPTED) and (result is None or result.dry_run):
+        return [INTERRUPTED], None
     if config is None:
+        if int(ret) == int(pytest.ExitCode.USAGE_ERROR):
+            return ["The checks did not start: the command line has a problem (the ERROR line above "
+                    "says which and how to fix it). Nothing was written."], None
         return [f"The checks could not start (pytest exit code {int(ret)})."], None
     book = ledger(config)
-    result = config.stash.get(gate.RESULT_KEY, None)
     lines = requirement_lines(book)
     if result is None:
         lines += ["", "No Secret was rendered; any earlier Secret file was left as it was."]
+        if config.stash.get(SESSION_SPENT, False):
+            lines.append(SPENT_LINE[0].upper() + SPENT_LINE[1:].replace(
+                FRESH_LOGIN_RUN, "python render_secret.py --fresh-login") + ".")
         return lines, None
     now = datetime.now(timezone.utc)
-    return lines + secret_lines(result, now) + next_step_lines(result, is_windows()), result
+    return lines + secret_lines(result, now) + next_step_lines(result, is_windows(), argv), result
 
 
 @contextlib.contextmanager
@@ -195,7 +244,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     pytest_out: Any = sys.stderr if shown else io.StringIO()
     with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
         ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
-    lines, result = summary(collector.config, ret)
+    lines, result = summary(collector.config, ret, sys.argv[1:] if argv is None else list(argv))
     if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and not shown:
         lines.insert(0, pytest_out.getvalue().strip())
     print("\n".join(lines), file=human)
@@ -205,6 +254,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     if rendered:
         return 0
+    if int(ret) == int(pytest.ExitCode.INTERRUPTED):
+        return 130  # a Secret written before the interrupt is reported above; the run is still incomplete
     return 2 if int(ret) == int(pytest.ExitCode.USAGE_ERROR) else 1
 
 

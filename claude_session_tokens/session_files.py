@@ -94,7 +94,7 @@ def not_regular_finding(state: FileState, label: str, remedy: str) -> Finding:
         cause=f"The {label} at {state.path} is {what}, not a regular file"
               + (" (after following its symlink)." if state.is_symlink else "."),
         why="the Claude CLI reads the session from a plain file; anything else means the profile is damaged.",
-        remedy=f"move {state.path} out of the way, then {remedy}",
+        remedy=f'mv "{state.path}" "{state.path}.bak"   (move it out of the way), then {remedy}',
     )
 
 

@@ -102,11 +102,11 @@ BAD_PROFILES = {
     "directory instead of file": BadProfile(
         _directory_instead_of_file, "regular", ("regular", "nonempty", "readable", "valid"),
         "The credentials file at {cred} is a directory, not a regular file.",
-        "move {cred} out of the way, then " + LOGIN),
+        'mv "{cred}" "{cred}.bak"   (move it out of the way), then ' + LOGIN),
     "fifo instead of file": BadProfile(
         _fifo, "regular", ("regular", "nonempty", "readable", "valid"),
         "The credentials file at {cred} is a special file (a FIFO, socket or device), not a regular file.",
-        "move {cred} out of the way, then " + LOGIN),
+        'mv "{cred}" "{cred}.bak"   (move it out of the way), then ' + LOGIN),
     "invalid JSON": BadProfile(
         _credentials(b'{"claudeAiOauth": {"accessToken": "sk-ant-oat01-CANARYaccessTOKEN0123456789abcdefXYZ"'),
         "valid", VALID_ONLY,

@@ -187,7 +187,7 @@ def test_missing_global_config_is_a_warning_not_a_failure(checks, profile):
     assert case(run, "present").prop("warning") == [cause]
     assert case(run, "present").prop("global_config") == [f"{profile.global_config}: missing"]
     assert cause in run.stdout
-    assert "Fix: run claude once interactively and finish onboarding" in run.stdout
+    assert "Fix: claude   (start it once in a terminal and answer its first-start questions" in run.stdout
     assert cause in run.summary_path.read_text(encoding="utf-8")
 
 

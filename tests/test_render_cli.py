@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shlex
 import stat
 
 import kubernetes_validate
@@ -70,7 +71,7 @@ def test_passing_run_writes_the_secret_and_says_what_next(cli):
     for key, size in sizes.items():
         assert f"{key}" in out and f"{size} bytes" in out
     assert "access token expires:" in out
-    assert f"NAMESPACE=<namespace> envsubst < {cli.secret} | kubectl apply -f -" in out
+    assert f"NAMESPACE=agents envsubst '${{NAMESPACE}}' < {shlex.quote(str(cli.secret))} | kubectl apply -f -" in out
     assert "emptyDir" in out and "CLAUDE_CONFIG_DIR" in out and "examples/claude-agent-deployment.yaml" in out
     if os.name != "nt":
         assert stat.S_IMODE(cli.secret.stat().st_mode) == 0o600

@@ -234,13 +234,18 @@ def test_default_destination_is_secrets_name_in_the_project(tmp_path):
     assert Settings(project_root=tmp_path, secret_out="elsewhere/s.yaml").secret_path() == Path("elsewhere/s.yaml")
 
 
-def test_project_gitignore_ignores_the_default_destination_and_generated_reports():
+def test_project_gitignore_ignores_the_default_destination_and_generated_reports(tmp_path):
+    """Judged in a throw-away repository with the project's .gitignore, so the test means the same
+    outside a git checkout (sdist, tarball), where every path would be "safe" for lack of a work tree."""
     from helpers.runner import ROOT
 
-    assert check_destination(ROOT / "secrets" / "claude-session-tokens.yaml").safe
-    assert check_destination(ROOT / "secrets" / "claude-session-tokens.json").safe
-    for generated in ("junit.xml", "summary.md"):
-        assert check_destination(ROOT / "reports" / generated).safe
+    repo = make_repo(tmp_path / "project", gitignore=(ROOT / ".gitignore").read_text(encoding="utf-8"))
+    targets = [repo / "secrets" / "claude-session-tokens.yaml", repo / "secrets" / "claude-session-tokens.json",
+               repo / "reports" / "junit.xml", repo / "reports" / "summary.md"]
+    for target in targets:
+        verdict = check_destination(target)
+        assert verdict.work_tree is not None and verdict.safe, target
+    assert not check_destination(repo / "elsewhere.yaml").safe  # the .gitignore does not ignore everything
 
 
 def test_round_trip_check_catches_a_secret_that_does_not_decode_to_the_payload():

@@ -3,7 +3,7 @@
 from claude_session_tokens.plugin import Ledger, Verdict, render_summary
 
 RENDER = "checks/test_90_render_secret.py::test_render_secret"
-GIT = "checks/test_50_secret_not_committed.py::test_secret_cannot_be_committed"
+GIT = "checks/test_35_secret_not_committed.py::test_secret_cannot_be_committed"
 PROMPT = "checks/test_40_test_prompt.py::test_prompt"
 
 
@@ -22,7 +22,7 @@ def test_a_closed_gate_does_not_turn_a_proven_requirement_into_a_failure():
     book.record(RENDER, "blocked", "not rendered: first fix what blocked it: FR-004, SC-002")
     assert book.requirement_status("FR-004") == ("FAIL", "claude auth login")
     status, note = book.requirement_status("FR-008")
-    assert status == "PASS" and "FR-004" in note  # test_50 proved it; the note says why no Secret
+    assert status == "PASS" and "FR-004" in note  # test_35 proved it; the note says why no Secret
     status, note = book.requirement_status("FR-006")
     assert status == "FAIL" and note.startswith("not rendered") and "FR-004" in note
 

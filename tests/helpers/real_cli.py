@@ -33,11 +33,16 @@ def real_claude() -> Path:
     return Path(found)
 
 
+_HELD_PORTS: list[socket.socket] = []  # kept bound for the whole test run
+
+
 def closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A local TCP port that refuses connections: bound by this process and never listening,
+    so no other program can take it meanwhile (no bind-release-hope race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    _HELD_PORTS.append(sock)
+    return sock.getsockname()[1]
 
 
 def offline() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The Secret can be previewed offline: built from the verified files and validated, nothing written.
+"""The Secret can be previewed offline: built from the files that ship and validated, nothing written.
 
 Requirements: FR-007, SC-004, US3.1, US3.2, US3.3.
 
@@ -9,8 +9,13 @@ a minimal ``.claude.json`` and any ``--include``), with the ``--secret-name`` an
 knows), and its data must stay within Kubernetes' 1 MiB limit. No cluster, no ``kubectl`` and
 no kube-config are involved. ``--dry-run`` prints this preview at the end of the run.
 
+It runs before the test prompt, on the files as they are then. If the prompt makes the CLI
+refresh the tokens, the render step builds and validates the Secret again from the refreshed
+files before it writes anything.
+
 Why: a Secret the cluster rejects leaves the agent pod without its session; better to know
-before anything is written.
+before anything is written, and before the test prompt may have spent the session on this
+machine (refresh tokens are single-use: after a refresh, only this run holds the live ones).
 
 Fix: the failure names the field or option (``--secret-name``, ``--namespace``,
 ``--include``, ``--kubernetes-version``) to change.

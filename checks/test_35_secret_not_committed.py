@@ -10,8 +10,13 @@ Two things are checked with the real ``git``:
 - no file tracked by the project's git is a Kubernetes Secret manifest carrying session keys
   (``.credentials.json`` in ``data`` or ``stringData``).
 
+The files are read as git holds them (the index), so a Secret that was committed and then
+deleted or emptied in the working tree without ``git rm`` is still found.
+
 Why: the Secret holds live session tokens; a commit publishes them to everyone with access to
-the repository, for as long as its history exists.
+the repository, for as long as its history exists. This check runs before the test prompt:
+if the prompt makes the CLI refresh the tokens, the refreshed ones exist only in this run, so
+everything that could still stop the Secret from being written is settled first.
 
 Fix: add the line the failure shows to ``.gitignore`` (the project ignores ``secrets/``
 already); for a committed Secret: ``git rm --cached <file>``, ignore it, then sign in again
@@ -19,10 +24,12 @@ already); for a committed Secret: ``git rm --cached <file>``, ignore it, then si
 considered leaked. Without git, nothing can be committed; the check passes and says so.
 """
 
+from pathlib import Path
+
 import pytest
 
 from claude_session_tokens.findings import Finding
-from claude_session_tokens.git_safety import check_destination, tracked_session_secrets
+from claude_session_tokens.git_safety import SCAN_FAILED, check_destination, gitignore_line, tracked_session_secrets
 from claude_session_tokens.plugin import fail_check, warn_check
 from claude_session_tokens.render import git_refusal
 
@@ -36,11 +43,15 @@ def test_secret_cannot_be_committed(claude_session, record_property):
     refusal = git_refusal(destination) if not verdict.safe else None
     if refusal:
         problems.append(f"{refusal.cause} Fix: {refusal.remedy}")
-    committed, note = tracked_session_secrets(claude_session.settings.project_root)
+    project = claude_session.settings.project_root
+    committed, note = tracked_session_secrets(project)
+    if note.startswith(SCAN_FAILED):
+        problems.append(f"{note}. Fix: see git's own message: git -C \"{project}\" ls-files   and fix what it says")
     for name in committed:
         problems.append(f"{name} is tracked by git and is a Secret carrying session keys. "
-                        f"Fix: git rm --cached {name}, ignore it, then sign in again "
-                        "(claude auth logout && claude auth login): those tokens are leaked")
+                        f"Fix: git -C \"{project}\" rm --cached -- \"{name}\"   then add the line   "
+                        f"{gitignore_line(Path(name))}   to .gitignore, commit, and sign in again "
+                        "(claude auth logout, then claude auth login): those tokens are leaked")
     if problems:
         fail_check(Finding(
             cause="A Secret with session tokens could be, or already is, committed to git:",
@@ -49,6 +60,6 @@ def test_secret_cannot_be_committed(claude_session, record_property):
             details=tuple(problems),
         ))
     if verdict.work_tree is None and "not found" in verdict.note:
-        warn_check(Finding(cause=verdict.note.capitalize() + ".",
+        warn_check(Finding(cause=verdict.note[0].upper() + verdict.note[1:] + ".",
                            why="the suite cannot prove that the Secret stays out of version control.",
                            remedy="install git, or keep the Secret outside any repository"))

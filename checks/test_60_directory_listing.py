@@ -8,6 +8,10 @@ read for the listing; the listing ends with where the credentials were read from
 file, or on macOS the Keychain item). The listing appears at the end of the run, in ``reports/summary.md``
 and as ``entry`` properties in the JUnit XML.
 
+The walk starts in the background when the first check asks for the session, and this check
+runs after the ``claude`` CLI checks (hence its number): a profile with 100,000 transcripts
+is walked while the CLI subprocesses run, instead of adding its time to the run.
+
 Fix: make the directory readable by your user (``chmod u+rx ~/.claude``).
 """
 

@@ -1,0 +1,41 @@
+"""Say so plainly when the test prompt refreshed the tokens and then no Secret was written.
+
+Refresh tokens are single-use: once the CLI refreshed the session inside the test copy, the
+refresh token in the user's own profile no longer works, and the only live tokens are the ones
+the render step was about to write. If the render step fails after that (a closed gate, git,
+validation, a write error), those tokens are gone with the temporary copy: the session on this
+machine is spent, and the only way on is a new sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from . import credentials as creds
+from .findings import Finding, FindingError
+
+SESSION_SPENT = pytest.StashKey[bool]()  # set by the render check when this happened
+FRESH_LOGIN_RUN = "pytest checks --fresh-login"
+SPENT_LINE = ("the test prompt refreshed the tokens, but no Secret was written: your session on this "
+              f"machine is spent; run {FRESH_LOGIN_RUN}")
+
+
+def tokens_refreshed(session: Any) -> bool:
+    """True when what would ship carries other tokens than the profile (the prompt refreshed them)."""
+    try:
+        shipped = creds.parse_credentials(session.payload.credentials)
+        return shipped.refresh_token != session.oauth.refresh_token
+    except (FindingError, AttributeError, OSError):
+        return False
+
+
+def spent(finding: Finding) -> Finding:
+    """``finding`` with the spent session said first and the remedy that still works."""
+    return replace(
+        finding,
+        details=(SPENT_LINE[0].upper() + SPENT_LINE[1:] + ".",) + tuple(finding.details),
+        remedy=f"{FRESH_LOGIN_RUN}   (after fixing what is listed: {finding.remedy})",
+    )
