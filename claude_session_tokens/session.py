@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import credentials as creds
+from .background import BackgroundCall
 from .discovery import SessionLocation, discover
 from .findings import Finding, FindingError
 from .listing import Entry, list_session_dir
@@ -54,6 +55,7 @@ class SessionUnderTest:
         self.environ = dict(os.environ if environ is None else environ)
         self.platform = platform or current_platform()
         self._memo = _Memo()
+        self._listing_started: BackgroundCall | None = None
 
     # --- where it is -------------------------------------------------------------------
     @property
@@ -92,7 +94,10 @@ class SessionUnderTest:
             problem = self.directory_problem()
             if problem:
                 raise FindingError(problem)
+            started, self._listing_started = self._listing_started, None
             try:
+                if started is not None:
+                    return started.result()
                 return list_session_dir(self.location.config_dir, self.platform)
             except OSError as exc:
                 raise FindingError(Finding(
@@ -104,6 +109,18 @@ class SessionUnderTest:
                             else f"give your user read access: chmod u+rx {self.location.config_dir}"),
                 )) from None
         return self._memo.get("listing", compute)
+
+    def start_listing(self) -> None:
+        """Start FR-005's listing now, in the background (a big ``projects/`` takes a while);
+        :attr:`listing` collects it with the same entries, or the same Finding, as a direct call.
+        Not with --fresh-login: the login rewrites the directory, which is listed afterwards."""
+        if self.settings.fresh_login or self._listing_started is not None:
+            return
+        try:
+            directory = self.location.config_dir
+        except FindingError:
+            return  # the checks report why the session was not found
+        self._listing_started = BackgroundCall(list_session_dir, directory, self.platform, name="fr-005-listing")
 
     # --- the credentials -----------------------------------------------------------------
     @property
@@ -153,8 +170,14 @@ class SessionUnderTest:
         return self._memo.get("prompt_result", lambda: prompt_result_for(self))
 
     def reload_credentials(self) -> None:
-        """Forget everything read from the credentials: a fresh login has replaced them."""
-        self._memo.forget("credentials_blob", "oauth", "payload", "lifetime", "prompt_result")
+        """Forget everything read from the session: a fresh login has replaced it.
+
+        The location goes too, so discovery runs again: on macOS the credential source holds
+        the Keychain lookup made at discovery, and the login may have written the item (or,
+        with no item before, moved the session from the file into the Keychain).
+        """
+        self._memo.forget("location", "listing", "credentials_blob", "oauth", "payload", "lifetime",
+                          "prompt_result")
 
     # --- the global config ---------------------------------------------------------------
     def global_config_state(self) -> str:

@@ -253,11 +253,11 @@ def test_the_header_names_the_source(fake, tmp_path):
 
 # --- through the real checks --------------------------------------------------------------------
 
-SESSION_FILE_CHECK_FILES = tuple(sorted(p.name for p in CHECKS.glob("test_1*.py")))
+SESSION_FILE_CHECK_FILES = tuple(sorted(p.name for p in CHECKS.glob("test_1*.py"))) + ("test_60_directory_listing.py",)
 
 
 def run_checks_inline(pytester, out: Path, *args: str) -> ChecksRun:
-    """The session-file checks (test_1x), in this process so the simulated platform applies."""
+    """The session-file checks (test_1x, the listing test_60), in this process so the simulated platform applies."""
     out.mkdir(parents=True, exist_ok=True)
     junit = out / "junit.xml"
     targets = [str(CHECKS / name) for name in SESSION_FILE_CHECK_FILES]

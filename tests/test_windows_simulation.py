@@ -131,7 +131,7 @@ def test_unreadable_file_remedy_is_icacls_on_windows(monkeypatch, profile):
     assert finding.remedy.startswith("chmod u+r ")
 
 
-SESSION_FILE_CHECK_FILES = tuple(sorted(p.name for p in CHECKS.glob("test_1*.py")))
+SESSION_FILE_CHECK_FILES = tuple(sorted(p.name for p in CHECKS.glob("test_1*.py"))) + ("test_60_directory_listing.py",)
 
 
 def run_session_file_checks_inline(pytester, out: Path, *args: str) -> ChecksRun:
