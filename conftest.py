@@ -28,6 +28,11 @@ def _runs_checks(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if PROJECT_ROOT != Path(__file__).resolve().parent:
+        raise pytest.UsageError(
+            f"claude_session_tokens is imported from {PROJECT_ROOT}, not from this checkout "
+            f"({Path(__file__).resolve().parent}): it was installed as a copy, so the checks would "
+            "judge the wrong files. Fix: python -m pip install -e .   (from this directory)")
     if not config.pluginmanager.is_registered(plugin):
         config.pluginmanager.register(plugin, "claude-session-tokens")
     if not _runs_checks(config):
