@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from helpers.profiles import ProfileBuilder
@@ -20,3 +22,16 @@ def profile(tmp_path) -> ProfileBuilder:
 def checks(pytester, monkeypatch, tmp_path) -> ChecksRunner:
     """Runs the real ``checks/`` suite in a subprocess, its reports in a temporary directory."""
     return ChecksRunner(pytester, monkeypatch, tmp_path / "out")
+
+
+@pytest.fixture(autouse=True)
+def _never_the_real_keychain(tmp_path_factory, monkeypatch):
+    """On a developer's Mac, checks run by the tests would ask the real login Keychain (the
+    default --credentials-source is auto). An empty fake ``security`` first on PATH answers
+    "no such item" instead; tests that need items put their own fake in front of it."""
+    if sys.platform != "darwin":
+        return
+    from helpers.fake_security import FakeKeychain
+
+    empty = FakeKeychain(tmp_path_factory.mktemp("empty-keychain"))
+    monkeypatch.setenv("PATH", empty.path_with_fake())
