@@ -19,7 +19,7 @@ from .findings import Finding, FindingError
 from .listing import Entry, list_session_dir
 from .options import Settings
 from .payload import Payload, build_payload
-from .platforms import current_platform, is_windows
+from .platforms import current_platform
 from .secret import Secret
 from .session_files import grant_access_command, inspect_file
 
@@ -104,9 +104,8 @@ class SessionUnderTest:
                     cause=f"The session directory {self.location.config_dir} cannot be listed "
                           f"({exc.strerror or type(exc).__name__}).",
                     why="the suite must see which session files exist before it packages them.",
-                    remedy=(f'give your user read access: icacls "{self.location.config_dir}" /grant "%USERNAME%:RX"'
-                            if is_windows(self.platform)
-                            else f"give your user read access: chmod u+rx {self.location.config_dir}"),
+                    remedy="give your user read access: " + grant_access_command(
+                        self.location.config_dir, directory=True, platform=self.platform),
                 )) from None
         return self._memo.get("listing", compute)
 

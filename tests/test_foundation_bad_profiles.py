@@ -169,7 +169,7 @@ BAD_PROFILES = {
     "session directory not searchable": BadProfile(
         _unsearchable_dir, "list", ("list",) + CREDENTIAL_CHECKS,
         "The session directory {dir} cannot be listed (Permission denied).",
-        "give your user read access: chmod u+rx {dir}", modes_apply=True),
+        "give your user read access: chmod u+rx {dir}   (every directory above it must be searchable too: ls -ld {dir})", modes_apply=True),
     "parent directory not searchable": BadProfile(
         _unsearchable_parent, "dir", ORDER,
         "The session directory {dir} cannot be looked at by the current user (Permission denied).",

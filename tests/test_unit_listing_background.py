@@ -111,7 +111,8 @@ def test_a_failing_background_walk_gives_the_same_finding(profile, walks):
     assert walks == ["fr-005-listing", "MainThread"]
     assert findings[0] == findings[1]
     assert findings[0].cause == f"The session directory {profile} cannot be listed (Permission denied)."
-    assert findings[0].remedy == f"give your user read access: chmod u+rx {profile}"
+    assert findings[0].remedy == (f"give your user read access: chmod u+rx {profile}   "
+                                  f"(every directory above it must be searchable too: ls -ld {profile})")
 
 
 def test_a_bug_in_the_background_walk_surfaces_unchanged(profile, walks):
