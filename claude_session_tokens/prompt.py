@@ -297,8 +297,9 @@ def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_
         cause="The claude CLI refreshed the session during the test prompt: the Secret now carries the new "
               "tokens, and the session on this machine is spent.",
         why="refresh tokens are single-use (rotation): the refresh token still in "
-            f"{config_dir / CREDENTIALS_KEY} no longer works, so the CLI on this machine stops working{left} "
-            "when its access token expires. Your profile was not modified.",
+            f"{config_dir / CREDENTIALS_KEY} no longer works, so the CLI on this machine stops working when "
+            f"its access token expires{left}, or at once where the API has already rejected that token. "
+            "Your profile was not modified.",
         remedy="deploy the Secret this run writes (it holds the only live refresh token); if the run ends without "
                "writing one, the session is gone: run pytest checks --fresh-login. On this machine run "
                "'claude auth login' when the CLI asks (a separate session, do not give it to the same pod)",
