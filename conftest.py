@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import gate, plugin
+from claude_session_tokens import check_timeouts, gate, plugin
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.report_paths import reports_problem
@@ -35,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "judge the wrong files. Fix: python -m pip install -e .   (from this directory)")
     if not config.pluginmanager.is_registered(plugin):
         config.pluginmanager.register(plugin, "claude-session-tokens")
+    if not config.pluginmanager.is_registered(check_timeouts):  # the login/prompt limits beat pytest-timeout's
+        config.pluginmanager.register(check_timeouts, "claude-session-tokens-timeouts")
     if not _runs_checks(config):
         return
     settings = Settings.from_values(config.getoption, PROJECT_ROOT)

@@ -11,8 +11,22 @@ login`` in your terminal (sign in in the browser, paste the code if asked) withi
 fingerprint differs from the old one; the login's duration is recorded as ``login_seconds``.
 
 The login needs an interactive terminal (without one the CLI waits forever for the code).
-When the run has none (CI, a pipe, ``nohup``), the check fails at once, before the logout,
-so you stay signed in with your old session.
+The check fails at once, before the logout, so you stay signed in with your old session, when:
+
+- ``CI`` is set to a true value (``CI=true``, as GitHub Actions, GitLab and most CI systems
+  set it), on every platform;
+- on Linux and macOS: the run has no controlling terminal (``/dev/tty`` cannot be opened:
+  cron, a CI runner, ``ssh`` without ``-t``, a container started without ``-t``), or it is a
+  background job of its terminal (started with ``&``). A pipe on stdin or ``nohup`` do not
+  matter: the login still reaches your terminal;
+- on Windows: the process has no console (``CONIN$`` cannot be opened). A service or CI agent
+  may have a hidden console, so there only ``CI`` tells that nobody is there.
+
+Once the logout has run, you are logged out whatever happens next, and the suite says so: a
+login that fails, is stopped at ``--login-timeout`` or interrupted with Ctrl+C leaves the
+later checks judging what is really on disk (the credentials are missing), the test prompt
+is not run on the logged-out tokens, and the terminal's settings are restored. Its own time
+limit follows ``--login-timeout``, so pytest-timeout's 600 s never cuts a longer one.
 
 This is the one check that changes your profile, because you asked for a fresh login.
 

@@ -2,15 +2,21 @@
 
 1. note the fingerprint of the current session (12 hex of the SHA-256 of the refresh token,
    never the token; none when there is no readable session);
-2. open the user's terminal (``console.open_console``: ``/dev/tty``, or ``CONIN$``/``CONOUT$``
-   on Windows). The login asks for a pasted code there and, without a terminal, waits forever
-   (domain.md section 1), so with no terminal (CI) the check fails at once, *before* the
-   logout: the user is never left logged out for nothing;
-3. ``claude auth logout`` (offline it still exits 0, domain.md section 1);
+2. refuse at once when ``CI`` is set to a true value (any platform: a CI job has no person to
+   sign in), then open the user's terminal (``console.open_console``: ``/dev/tty`` in the
+   foreground, or ``CONIN$``/``CONOUT$`` on Windows). The login asks for a pasted code there
+   and, without a terminal, waits forever (domain.md section 1), so with no terminal the check
+   fails at once, *before* the logout: the user is never left logged out for nothing;
+3. ``claude auth logout`` (offline it still exits 0, domain.md section 1). From here on the
+   session's memoised credentials are forgotten whatever happens (also in a ``finally``), so
+   the later checks judge what is really on disk, never the bytes that were just logged out;
 4. ``claude auth login`` with the terminal as its stdin, stdout and stderr (pytest's capture,
    which keeps stdin on the null device, does not reach it; the caller may pass a context
-   manager that pauses the capture so the outputs do not interleave), killed after
-   ``--login-timeout`` (120 s);
+   manager that pauses the capture so the outputs do not interleave), stopped after
+   ``--login-timeout`` (120 s): SIGINT first, the kill after a short grace; the terminal's
+   settings (POSIX termios) are saved before and restored after, so a CLI that set raw mode
+   and was killed leaves no terminal without echo or Ctrl+C. When the user presses Ctrl+C the
+   suite says that they are now logged out and how to sign in again, then stops;
 5. re-discover the session (on macOS the Keychain item is looked up again, and the choice
    between the item and the file is made again) and prove the credentials exist, parse, and
    carry a different fingerprint.
@@ -35,6 +41,25 @@ from .sources import first_problem
 
 LOGOUT_LIMIT = 60.0  # seconds; logout tries to revoke the token online
 RUN_IT = "pytest checks --fresh-login"
+FALSE_WORDS = ("", "0", "false", "no", "off")
+
+
+def ci_problem(environ) -> Finding | None:
+    """``CI`` set to a true value (GitHub Actions, GitLab, Azure's agents and most others set
+    ``CI=true``): nobody is there to sign in, whatever terminal or console the job has."""
+    value = str(environ.get("CI", "")).strip()
+    if value.lower() in FALSE_WORDS:
+        return None
+    return no_terminal(f"CI={value} is set: a CI job has no person to sign in in the browser and paste the code; "
+                       "a console or pseudo-terminal there proves nothing")
+
+
+def sign_in_again(location) -> str:
+    """The exact command that signs the user in again, with their CLAUDE_CONFIG_DIR when they named one."""
+    if location is not None and location.cli_config_dir:
+        return f'CLAUDE_CONFIG_DIR="{location.cli_config_dir}" claude auth login   (PowerShell: ' \
+               f'$env:CLAUDE_CONFIG_DIR="{location.cli_config_dir}"; claude auth login)'
+    return "claude auth login"
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,10 @@ def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib
     problem = cli.capability_problem()
     if problem:
         raise FindingError(problem)
+    if terminal is None:
+        refused = ci_problem(session.environ)
+        if refused:
+            raise FindingError(refused)
     try:
         console = (terminal or open_console)()
     except NoConsole as err:
@@ -110,10 +139,19 @@ def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib
 
 def _log_out_and_in(session, cli, console: Console, attach: Callable[[], ContextManager[None]]) -> LoginOutcome:
     location = session.location
-    limit = session.settings.login_timeout
     before = current_fingerprint(session)
     env = login_environment(session.environ, location.cli_config_dir).env
+    logged_in = False
+    try:
+        outcome = _log_out(session, cli, console, attach, env, before, location)
+        logged_in = True
+        return outcome
+    finally:
+        if not logged_in:  # whatever went wrong after the logout began, later checks read what is really there
+            session.reload_credentials()
 
+
+def _log_out(session, cli, console: Console, attach, env, before: str | None, location) -> LoginOutcome:
     try:
         logout = run_captured([str(cli.path), "auth", "logout"], env=env, limit=LOGOUT_LIMIT,
                               platform=session.platform)
@@ -125,16 +163,35 @@ def _log_out_and_in(session, cli, console: Console, attach: Callable[[], Context
     if logout.returncode != 0:
         raise _cli_failed("claude auth logout", f"it exited with code {logout.returncode}.",
                           "claude auth logout   (run it yourself to see its message), then " + RUN_IT)
+    # The credentials read before are gone from disk now: no later check may judge them.
+    session.reload_credentials()
+    return _log_in(session, cli, console, attach, env, before, location)
 
+
+def _log_in(session, cli, console: Console, attach, env, before: str | None, location) -> LoginOutcome:
+    limit = session.settings.login_timeout
     with attach():
         console.say("")
         console.say(f"claude auth login: sign in in your browser; paste the code here if asked "
                     f"(limit {limit:g} s, --login-timeout).")
         try:
-            login = run_attached([str(cli.path), "auth", "login"], env=env, limit=limit,
-                                 platform=session.platform, console=console)
+            with console.mode_kept():
+                login = run_attached([str(cli.path), "auth", "login"], env=env, limit=limit,
+                                     platform=session.platform, console=console)
         except LaunchError as err:
-            raise _cli_failed("claude auth login", f"the CLI cannot be started ({err.reason}).", INSTALL) from None
+            raise _cli_failed("claude auth login", f"the CLI cannot be started ({err.reason}); you are now "
+                              f"logged out.", f"{INSTALL}, then {sign_in_again(location)}") from None
+        except KeyboardInterrupt:
+            console.say("")
+            console.say(f"Interrupted: you are now logged out (the old session was logged out before the login). "
+                        f"Sign in again: {sign_in_again(location)}")
+            raise
+        except BaseException:  # pytest-timeout or another stop from outside: say the same, then go on
+            console.say("")
+            console.say(f"The login was stopped: you are now logged out. Sign in again: {sign_in_again(location)}")
+            raise
+        if login.timed_out:
+            console.say("")  # the CLI's prompt ("Paste code here if prompted >") has no line end
         console.say(f"claude auth login {'was stopped' if login.timed_out else 'finished'} after "
                     f"{login.seconds:.0f} s; the checks go on.")
     if login.timed_out:
@@ -142,11 +199,11 @@ def _log_out_and_in(session, cli, console: Console, attach: Callable[[], Context
             cause=f"The fresh login did not finish within {limit:g} s and was stopped (SC-001).",
             why="SC-001 expects a fresh login to complete within 2 minutes; you are now logged out.",
             remedy=f"run it again and finish the browser sign-in in time: {RUN_IT} "
-                   "(or allow more time: --login-timeout 300)",
+                   f"(or allow more time: --login-timeout 300); or sign in by hand: {sign_in_again(location)}",
         ))
     if login.returncode != 0:
         raise _cli_failed("claude auth login", f"it exited with code {login.returncode}; you are now logged out.",
-                          "claude auth login   (run it yourself, finish the sign-in), then pytest checks")
+                          f"{sign_in_again(location)}   (run it yourself, finish the sign-in), then pytest checks")
 
     session.reload_credentials()
     location = session.location  # discovered again: on macOS the login may have moved the session

@@ -7,7 +7,9 @@ reached, the whole group is killed (``killpg`` on POSIX, ``taskkill /T /F`` on W
 
 :func:`run_captured` collects stdout and stderr (for ``claude -p`` and the probes);
 :func:`run_attached` hands the child the user's terminal (for ``claude auth login``), so it
-stays in the terminal's foreground group where the user can type.
+stays in the terminal's foreground group where the user can type; at its limit it is stopped
+gently (:func:`stop_gently`: SIGINT, a short grace, then the kill), so a CLI that drew on the
+terminal can put it back.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .platforms import current_platform, is_windows
 
 OUTPUT_LIMIT = 1024 * 1024  # characters of stdout/stderr kept; the CLI answers with a few KB
 DRAIN_SECONDS = 5.0  # how long to wait for pipes to close after the kill
+STOP_GRACE = 3.0  # how long a login on the terminal may take to exit after SIGINT before it is killed
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,33 @@ def kill_tree_leftovers(proc: subprocess.Popen) -> None:
             pass
 
 
+def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: float = STOP_GRACE) -> None:
+    """Ask ``proc`` to stop as Ctrl+C would (SIGINT on POSIX), wait up to ``grace`` s, then kill it.
+
+    A CLI that draws on the terminal (the real ``claude auth login`` uses Ink, which puts the
+    terminal into raw mode) can only restore the terminal when it is allowed to exit by itself.
+    On Windows there is no signal to send to a child that shares our console: it is killed
+    with its tree at once. Never raises; a second Ctrl+C during the grace still kills the child.
+    """
+    platform = platform or current_platform()
+    try:
+        if proc.poll() is not None:
+            return
+        if not is_windows(platform) and hasattr(signal, "SIGINT"):
+            try:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+    finally:
+        if proc.poll() is None:
+            kill_tree(proc, platform, own_group=False)
+            try:
+                proc.wait(timeout=DRAIN_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+
+
 def run_attached(argv: Sequence[str], *, env: Mapping[str, str], limit: float, cwd: Path | None = None,
                  platform: str | None = None, console=None) -> Completed:
     """Run ``argv`` on the user's terminal; stop it after ``limit`` s.
@@ -144,8 +174,9 @@ def run_attached(argv: Sequence[str], *, env: Mapping[str, str], limit: float, c
     ``console`` (a :class:`~claude_session_tokens.console.Console`, opened by the caller) becomes
     the child's stdin, stdout and stderr; without one the child inherits this process's streams
     (under pytest's capture those are not the terminal). The child stays in the terminal's
-    foreground process group so it can read the keyboard and Ctrl+C reaches it; on the limit
-    it is killed (with its tree on Windows).
+    foreground process group so it can read the keyboard and Ctrl+C reaches it; on the limit,
+    or when this process is interrupted, it is stopped with :func:`stop_gently` (SIGINT, a short
+    grace, then the kill: with its tree on Windows, only the direct child on POSIX).
     """
     platform = platform or current_platform()
     streams = {} if console is None else {"stdin": console.stdin, "stdout": console.stdout,
@@ -157,13 +188,9 @@ def run_attached(argv: Sequence[str], *, env: Mapping[str, str], limit: float, c
         proc.wait(timeout=limit)
     except subprocess.TimeoutExpired:
         timed_out = True
-        kill_tree(proc, platform, own_group=False)
-        try:
-            proc.wait(timeout=DRAIN_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-    except BaseException:  # Ctrl+C in the terminal: do not leave the login running
-        kill_tree(proc, platform, own_group=False)
+        stop_gently(proc, platform)
+    except BaseException:  # Ctrl+C in the terminal (the child got it too) or pytest-timeout
+        stop_gently(proc, platform)
         raise
     return Completed(tuple(str(a) for a in argv), None if timed_out else proc.returncode, "", "",
                      time.monotonic() - start, timed_out)

@@ -20,11 +20,14 @@ import pytest
 from helpers.fake_claude import FakeClaude
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 from helpers.render_support import RENDER_SECRET
-from helpers.terminal_runs import checks_command, run_in_terminal, run_without_terminal
+from helpers.terminal_runs import CTRL_C, TerminalModes, checks_command, run_in_terminal, run_without_terminal
 
 LOGIN = "test_fresh_login"
 LOGIN_CHECKS = ("test_00_fresh_login.py", "test_12_credentials_present.py", "test_16_credentials_valid.py",
                 "test_40_test_prompt.py")
+PRESENT, VALID, PROMPT = ("test_credentials_are_present", "test_credentials_hold_a_claude_max_session",
+                          "test_prompt_answers_on_what_ships")
+BROWSER_LINE = b"If the browser didn't open"
 
 
 @pytest.fixture
@@ -44,13 +47,13 @@ def run_checks(checks, fake, profile, *args, paths=LOGIN_CHECKS):
 def login_run(pytester, fake, profile, tmp_path):
     """``login_run(*args, terminal=True)``: the checks with --fresh-login, on a pseudo-terminal
     where the code is typed when asked (``terminal=False``: detached from every terminal)."""
-    def run(*args, paths=LOGIN_CHECKS, terminal=True, code="fake-authorization-code"):
+    def run(*args, paths=LOGIN_CHECKS, terminal=True, code="fake-authorization-code", env=None, **pty):
         out = tmp_path / "out"
         cmd = checks_command(out, pytester.path / "basetemp-login", "--claude-config-dir", str(profile.dir),
                              "--claude-bin", str(fake.bin), "--fresh-login", *args, paths=paths)
         if terminal:
-            return run_in_terminal(cmd, out, pytester.path, env=fake.env(), code=code)
-        return run_without_terminal(cmd, out, pytester.path, env=fake.env())
+            return run_in_terminal(cmd, out, pytester.path, env={**fake.env(), **(env or {})}, code=code, **pty)
+        return run_without_terminal(cmd, out, pytester.path, env={**fake.env(), **(env or {})})
     return run
 
 
@@ -128,15 +131,42 @@ def test_an_unchanged_fingerprint_fails(login_run, fake, profile):
     assert CANARY_MARKER not in run.every_text()
 
 
+def assert_later_checks_judged_the_logged_out_profile(run, fake, profile):
+    """Review 2.1: after the logout the pre-logout bytes are forgotten: the credentials checks
+    see the missing file, and the test prompt never runs on tokens that were just logged out."""
+    cases = run.testcases()
+    assert not profile.credentials.exists()
+    assert cases[PRESENT].outcome == "failed" and "missing" in cases[PRESENT].message
+    assert cases[VALID].outcome == "failed"
+    assert cases[PROMPT].outcome != "passed"
+    assert fake.events("prompt") == []
+    assert "FR-004  PASS" not in run.stdout and "SC-005  PASS" not in run.stdout
+    assert run.ret == 1
+    assert "Traceback" not in run.output
+
+
 @needs_pty
 def test_a_login_that_writes_nothing_fails(login_run, fake, profile):
     profile.create()
     fake.control(login="nothing")
-    run = login_run(paths=("test_00_fresh_login.py",))
+    run = login_run()
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert "no new credentials were found" in case.message
     assert "claude auth login" in case.prop("remedy")[0]
+    assert_later_checks_judged_the_logged_out_profile(run, fake, profile)
+
+
+@needs_pty
+def test_a_failing_login_leaves_the_later_checks_judging_the_logged_out_profile(login_run, fake, profile):
+    profile.create()
+    fake.control(login="fail")
+    run = login_run()
+    case = run.testcases()[LOGIN]
+    assert case.outcome == "failed"
+    assert "'claude auth login'" in case.message and "you are now logged out" in case.message
+    assert f'CLAUDE_CONFIG_DIR="{profile.dir}" claude auth login' in case.prop("remedy")[0]
+    assert_later_checks_judged_the_logged_out_profile(run, fake, profile)
 
 
 @needs_pty
@@ -156,7 +186,7 @@ def test_a_login_that_never_finishes_is_stopped_at_the_limit(login_run, fake, pr
     fake.control(login="hang")  # the user never finishes the browser sign-in
     limit = 2.0
     started = time.monotonic()
-    run = login_run("--login-timeout", str(limit), paths=("test_00_fresh_login.py",))
+    run = login_run("--login-timeout", str(limit))
     wall = time.monotonic() - started
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
@@ -164,8 +194,83 @@ def test_a_login_that_never_finishes_is_stopped_at_the_limit(login_run, fake, pr
     assert fake.events("login")[0]["tty"] is True  # it had the terminal; the person was too slow
     assert "interactive terminal" not in case.message
     assert "--login-timeout" in case.prop("remedy")[0]
-    assert "claude auth login was stopped after" in run.stdout
+    assert "\nclaude auth login was stopped after" in run.stdout  # on its own line, not after the CLI's prompt
+    assert len(fake.events("login_interrupted")) == 1  # stopped gently (SIGINT), so the CLI could clean up
     assert wall < limit + 30  # correctness bound of the kill, pytest start-up included
+    assert_later_checks_judged_the_logged_out_profile(run, fake, profile)
+
+
+@needs_pty
+def test_a_login_killed_in_raw_mode_leaves_the_terminal_as_it_was(login_run, fake, profile):
+    """Review 2.2: the real login (Ink) sets raw mode; a CLI killed at the limit cannot undo it.
+    The suite restores the terminal's settings, so echo and Ctrl+C work afterwards."""
+    import termios
+
+    profile.create()
+    fake.control(login="hang_raw")  # raw mode, SIGINT ignored: only the kill stops it
+    modes = TerminalModes()
+    run = login_run("--login-timeout", "2", modes=modes)
+    assert fake.events("login_raw"), "the fake did set raw mode"
+    assert fake.events("login_interrupted") == []  # it ignored SIGINT, so the kill after the grace stopped it
+    assert run.testcases()[LOGIN].outcome == "failed"
+    assert "did not finish within 2 s" in run.testcases()[LOGIN].message
+    wanted = termios.ECHO | termios.ICANON | termios.ISIG
+    assert modes.before is not None and modes.before & wanted == wanted
+    assert modes.after == modes.before
+    assert_later_checks_judged_the_logged_out_profile(run, fake, profile)
+
+
+@needs_pty
+def test_ctrl_c_during_the_login_says_you_are_logged_out_and_how_to_sign_in(login_run, fake, profile):
+    """Review 2.4: Ctrl+C after the logout: the run stops, and the user learns that the old session
+    is gone and which command signs them in again."""
+    profile.create()
+    fake.control(login="hang")
+    run = login_run(keys=((BROWSER_LINE, CTRL_C),))
+    assert fake.events("logout") and fake.events("login")
+    assert "Interrupted: you are now logged out" in run.stdout
+    assert f'Sign in again: CLAUDE_CONFIG_DIR="{profile.dir}" claude auth login' in run.stdout
+    assert run.ret != 0
+    assert fake.events("prompt") == []
+    assert not profile.credentials.exists()
+
+
+@needs_pty
+def test_a_login_limit_beyond_pytest_timeouts_is_kept(login_run, fake, profile):
+    """Review 2.3: pytest-timeout's limit per check (here --timeout 3) must not cut a longer
+    --login-timeout: the login check gets a limit of its own, and the SC-001 verdict explains."""
+    profile.create()
+    fake.control(login="hang")
+    run = login_run("--timeout", "3", "--login-timeout", "6", paths=("test_00_fresh_login.py",))
+    case = run.testcases()[LOGIN]
+    assert case.outcome == "failed"
+    assert "did not finish within 6 s" in case.message, case.message
+    assert "Timeout" not in run.stdout and "open an issue" not in case.prop("remedy")[0]
+
+
+def test_a_prompt_limit_beyond_pytest_timeouts_is_kept(checks, fake, profile):
+    profile.create()
+    fake.control("slow", delay=5)
+    run = run_checks(checks, fake, profile, "--timeout", "2", "--prompt-timeout", "30",
+                     paths=("test_40_test_prompt.py",))
+    case = run.testcases()[PROMPT]
+    assert case.outcome == "passed", case.message
+    assert len(fake.events("prompt")) == 1
+
+
+def test_in_ci_it_refuses_at_once_even_on_a_terminal(login_run, fake, profile):
+    """Review 2.5: a CI job may have a console (Windows) or a pseudo-terminal; CI=true settles it."""
+    profile.create()
+    before = profile.snapshot()
+    kwargs = {"terminal": True} if sys.platform != "win32" else {"terminal": False}
+    run = login_run(paths=("test_00_fresh_login.py",), env={"CI": "true"}, **kwargs)
+    case = run.testcases()[LOGIN]
+    assert case.outcome == "failed"
+    assert "needs an interactive terminal" in case.message and "CI=true is set" in case.message
+    assert "you were not logged out" in case.message
+    assert "without a terminal (CI) leave --fresh-login out" in case.prop("remedy")[0]
+    assert fake.events("logout") == [] and fake.events("login") == []
+    assert profile.snapshot() == before
 
 
 def test_without_a_terminal_it_fails_at_once_and_leaves_the_user_logged_in(login_run, fake, profile):

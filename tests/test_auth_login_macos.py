@@ -50,7 +50,7 @@ def mac(monkeypatch, keychain, mac_claude, tmp_path):
     monkeypatch.setenv("PATH", keychain.path_with_fake())
     monkeypatch.setenv("USER", ACCOUNT)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for name in ("CLAUDE_CONFIG_DIR", "CLAUDE_SECURESTORAGE_CONFIG_DIR"):
+    for name in ("CLAUDE_CONFIG_DIR", "CLAUDE_SECURESTORAGE_CONFIG_DIR", "CI"):  # CI=true refuses the login
         monkeypatch.delenv(name, raising=False)
     for name, value in mac_claude.env().items():
         monkeypatch.setenv(name, value)

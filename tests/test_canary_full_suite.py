@@ -1,7 +1,7 @@
 """No token leaks from the WHOLE suite, in any fault of the CLI, however verbose the run (house rule 1).
 
-Each case runs every check in ``checks/`` (fresh login, session files, CLI, lifetime, test
-prompt, git safety, render) in one subprocess, with ``-vv -l --tb=long -rA``, against the fake
+Each case runs every check in ``checks/`` (session files, CLI, lifetime, test prompt, git
+safety, render; the fresh login in its own case on a pseudo-terminal, POSIX) in one subprocess, with ``-vv -l --tb=long -rA``, against the fake
 ``claude`` in one of its modes (domain.md: ``garbage`` prints ``Authorization: Bearer <token>``,
 ``rotate`` refreshes, ``refresh_fails`` wipes the tokens, ...), or with a canary planted where
 no token belongs (``subscriptionType``, ``scopes``, a top-level key). The canary tokens (and any
@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 
 import pytest
 import yaml
@@ -25,6 +26,7 @@ from helpers.fake_claude import FakeClaude
 from helpers.foundation import assert_no_crash
 from helpers.leaks import CANARY_TOKENS, assert_no_leak
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH, ProfileBuilder, oauth_entry
+from helpers.terminal_runs import checks_command, run_in_terminal
 
 VERBOSE = ("-vv", "-l", "--tb=long", "-rA")
 PROMPT = "test_prompt_answers_on_what_ships"
@@ -150,3 +152,38 @@ def test_the_whole_suite_leaks_no_token(name, checks, profile, tmp_path):
     assert run.junit_path.exists() and run.summary_path.exists()
     if extra_env.get("ANTHROPIC_BASE_URL"):  # the URL is named, without what it carries
         assert "https://***@gw.example:8443/v1" in run.junit_path.read_text(encoding="utf-8")
+
+
+LOGIN_ACCESS = "sk-ant-oat01-CANARYloginACCESS0123456789abcdefXYZ"
+LOGIN_REFRESH = "sk-ant-ort01-CANARYloginREFRESH0123456789abcdefXYZ"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals (pty) are POSIX-only")
+def test_the_whole_suite_with_a_fresh_login_leaks_no_token(pytester, profile, tmp_path):
+    """Review 1.1: the fresh login prints on the terminal and handles new tokens. The whole
+    suite runs with ``--fresh-login`` on a pseudo-terminal (the code is typed when asked), the
+    login hands out canary tokens, and neither the old nor the new ones may appear in what
+    the terminal showed, junit.xml, summary.md or any other file the run wrote but the Secret."""
+    profile.create()
+    fake = FakeClaude(tmp_path / "fake-bin").control(
+        login="restore", login_tokens={"accessToken": LOGIN_ACCESS, "refreshToken": LOGIN_REFRESH})
+    out = tmp_path / "out"
+    secret = tmp_path / "deploy" / "secrets" / "claude.yaml"
+    cmd = checks_command(out, pytester.path / "basetemp-canary-login", f"--claude-config-dir={profile.dir}",
+                         f"--claude-bin={fake.bin}", f"--secret-out={secret}", "--fresh-login", *VERBOSE)
+    run = run_in_terminal(cmd, out, pytester.path, env={**fake.env(), "CLAUDE_CONFIG_DIR": None,
+                                                        "ANTHROPIC_BASE_URL": None}, timeout=180)
+    cases = run.testcases()
+    assert cases["test_fresh_login"].outcome == "passed", "(output withheld: it may leak)"
+    assert run.ret == 0, "(output withheld: it may leak)"
+    assert [c["received"] for c in fake.events("login_code")] == [True]  # the login ran on the terminal
+    assert "Login successful." in run.stdout and "FR-001  PASS" in run.stdout  # the whole run was on it
+    shipped = json.loads(base64.b64decode(yaml.safe_load(secret.read_text(encoding="utf-8"))["data"]
+                                          [".credentials.json"]))["claudeAiOauth"]
+    assert shipped["refreshToken"] == LOGIN_REFRESH  # the Secret carries the login's tokens
+    tokens = [*CANARY_TOKENS, LOGIN_ACCESS, LOGIN_REFRESH]
+    assert_no_leak(run.stdout, "the terminal", tokens)
+    assert run.junit_path.exists() and run.summary_path.exists()
+    for path in sorted(p for root in (run.out_dir, secret.parent.parent) for p in root.rglob("*")):
+        if path.is_file() and path != secret:
+            assert_no_leak(path.read_bytes().decode("utf-8", "replace"), f"the file {path.name}", tokens)

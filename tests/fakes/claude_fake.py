@@ -20,6 +20,10 @@ find convenient:
   it reads the pasted code (one line) and then writes new credentials; without a terminal it
   waits forever, as the real one does, unless the control file says ``"login_needs_tty": false``
   (the browser's callback completed the sign-in; then nothing is read);
+- a login stopped with SIGINT (Ctrl+C, or the suite at ``--login-timeout``) exits 130 without a
+  traceback, as the real one does; ``"login": "hang_raw"`` stands for a CLI that put the terminal
+  into raw mode (as Ink does) and does not answer SIGINT: only the kill stops it, and the terminal
+  stays raw unless the caller restores it;
 - with ``"keychain": DIR`` (the directory of tests/helpers/fake_security.py's fake ``security``)
   it acts as the macOS CLI: the session lives in the Keychain item ``Claude Code-credentials``
   (``-<8 hex of sha256(CLAUDE_CONFIG_DIR)>``), account ``$USER``, and the file is used only when
@@ -27,7 +31,7 @@ find convenient:
 
 Faults come from a JSON control file named by ``FAKE_CLAUDE_CONTROL`` (or ``FAKE_CLAUDE_MODE``):
 ``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old",
-"delay": s, "login": "new|restore|nothing|hang|fail", "login_tokens": {...}, "logout": "ok|fail",
+"delay": s, "login": "new|restore|nothing|hang|hang_raw|fail", "login_tokens": {...}, "logout": "ok|fail",
 "login_needs_tty": true, "keychain": dir, "log": path}``. Each invocation appends one JSON line to ``log``: argv, profile, cwd, the names
 of credential variables it saw, ``CLAUDE_CODE_MAX_RETRIES``, and which credential it used
 (as a fingerprint, never the token).
@@ -330,6 +334,17 @@ def auth(args: list[str]) -> int:
         print("Opening browser to sign in…")
         print("If the browser didn't open, visit: https://claude.ai/oauth/authorize?code=true&client_id=fake")
         if how == "hang":  # the user never finishes the sign-in
+            try:
+                time.sleep(3600)
+            except KeyboardInterrupt:
+                log(event="login_interrupted")
+                return 130
+        if how == "hang_raw":  # raw mode, SIGINT ignored: killed, it cannot restore the terminal
+            import signal
+            import tty
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            tty.setraw(sys.stdin.fileno())
+            log(event="login_raw")
             time.sleep(3600)
         if tty:
             sys.stdout.write("Paste code here if prompted > ")

@@ -8,8 +8,13 @@ inherits the developer's terminal, so these helpers decide it explicitly:
   ``start_new_session``; Windows ``DETACHED_PROCESS``: no console), as in CI;
 - :func:`run_in_terminal` (POSIX): a real pseudo-terminal becomes the run's controlling
   terminal and its stdin/stdout/stderr; when the login shows ``Paste code here if prompted``
-  the helper types ``code`` and Enter, as a person would. Everything the terminal showed is
-  the run's stdout (``\\r\\n`` turned into ``\\n``).
+  the helper types ``code`` and Enter, as a person would; ``keys`` types more (e.g. ``^C``
+  once a text is shown). Everything the terminal showed is the run's stdout (``\\r\\n``
+  turned into ``\\n``). A person sits there, so ``CI`` is removed from its environment
+  (the suite refuses a fresh login when ``CI`` is set). ``modes`` (a :class:`TerminalModes`)
+  receives the terminal's local flags (termios ``lflag``) before and after the run.
+
+In ``env``, a value of None removes the variable.
 """
 
 from __future__ import annotations
@@ -19,11 +24,21 @@ import select
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .runner import CHECKS, ROOT, UNRELATED_PLUGINS_OFF, ChecksRun
 
 PASTE_PROMPT = b"Paste code here if prompted >"
+CTRL_C = b"\x03"
+
+
+@dataclass
+class TerminalModes:
+    """The pseudo-terminal's termios ``lflag`` (ECHO, ICANON, ISIG, ...) before and after a run."""
+
+    before: int | None = None
+    after: int | None = None
 
 
 def checks_command(out_dir: Path, basetemp: Path, *args: str, paths: tuple[str, ...] = ()) -> list[str]:
@@ -35,10 +50,27 @@ def checks_command(out_dir: Path, basetemp: Path, *args: str, paths: tuple[str, 
             f"--junitxml={out_dir / 'junit.xml'}", f"--reports-dir={out_dir}", *args]
 
 
-def _environment(env: dict[str, str] | None) -> dict[str, str]:
+def _environment(env: dict[str, str | None] | None) -> dict[str, str]:
     merged = dict(os.environ)
-    merged.update(env or {})
+    for name, value in (env or {}).items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
     return merged
+
+
+def _lflag(path: str) -> int | None:
+    import termios
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        return termios.tcgetattr(fd)[3]
+    finally:
+        os.close(fd)
 
 
 def _run(out_dir: Path, ret: int, stdout: str, stderr: str) -> ChecksRun:
@@ -64,19 +96,27 @@ def _take_the_terminal() -> None:  # runs in the child, after setsid: fd 0 becom
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str] | None = None,
-                    code: str | None = "fake-authorization-code", timeout: float = 120) -> ChecksRun:
-    """Run ``cmd`` on a fresh pseudo-terminal (POSIX only); type ``code`` when the login asks."""
+def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str | None] | None = None,
+                    code: str | None = "fake-authorization-code", timeout: float = 120,
+                    keys: tuple[tuple[bytes, bytes], ...] = (), modes: TerminalModes | None = None) -> ChecksRun:
+    """Run ``cmd`` on a fresh pseudo-terminal (POSIX only); type ``code`` when the login asks,
+    and each ``(shown, typed)`` of ``keys`` once ``shown`` has appeared (after the previous key)."""
     import pty
+    import termios
 
     master, slave = pty.openpty()
+    slave_name = os.ttyname(slave)
+    if modes is not None:
+        modes.before = termios.tcgetattr(slave)[3]
     try:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=_environment(env), stdin=slave, stdout=slave, stderr=slave,
-                                start_new_session=True, preexec_fn=_take_the_terminal, close_fds=True)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=_environment({"CI": None, **(env or {})}), stdin=slave,
+                                stdout=slave, stderr=slave, start_new_session=True,
+                                preexec_fn=_take_the_terminal, close_fds=True)
     finally:
         os.close(slave)
     shown = bytearray()
     typed = False
+    pending = list(keys)
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -99,8 +139,12 @@ def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str
             if code is not None and not typed and PASTE_PROMPT in shown:
                 os.write(master, code.encode() + b"\n")
                 typed = True
+            if pending and pending[0][0] in shown:
+                os.write(master, pending.pop(0)[1])
         proc.wait(timeout=30)
     finally:
+        if modes is not None:
+            modes.after = _lflag(slave_name)
         os.close(master)
         if proc.poll() is None:
             proc.kill()
