@@ -7,8 +7,12 @@ Two things are checked with the real ``git``:
 - the destination of the Secret (``secrets/<name>.yaml`` in the project, or ``--secret-out``)
   is ignored by git when it lies inside a git work tree (``git check-ignore``). A tracked file
   is never ignored, so a Secret that was committed once fails here too;
-- no file tracked by the project's git is a Kubernetes Secret manifest carrying session keys
+- no file tracked by the project's git, nor by the git work tree the destination lies in (when
+  that is another repository), is a Kubernetes Secret manifest carrying session keys
   (``.credentials.json`` in ``data`` or ``stringData``).
+
+With ``--dry-run`` nothing is written, so a destination git would not ignore is only a warning
+(it would matter when you run without ``--dry-run``); a committed Secret fails all the same.
 
 The files are read as git holds them (the index), so a Secret that was committed and then
 deleted or emptied in the working tree without ``git rm`` is still found.
@@ -29,7 +33,9 @@ from pathlib import Path
 import pytest
 
 from claude_session_tokens.findings import Finding
-from claude_session_tokens.git_safety import SCAN_FAILED, check_destination, gitignore_line, tracked_session_secrets
+from claude_session_tokens.git_safety import (
+    SCAN_FAILED, check_destination, gitignore_line, tracked_session_secrets, work_trees_to_scan,
+)
 from claude_session_tokens.plugin import fail_check, warn_check
 from claude_session_tokens.render import git_refusal
 
@@ -41,17 +47,18 @@ def test_secret_cannot_be_committed(claude_session, record_property):
     record_property("secret_destination", str(destination))
     problems = []
     refusal = git_refusal(destination) if not verdict.safe else None
-    if refusal:
+    if refusal and claude_session.settings.dry_run:
+        problem = (f"{destination} is inside the git work tree {verdict.work_tree} and git does not ignore it"
+                   if verdict.gitignore_line else verdict.note)
+        warn_check(Finding(
+            cause=f"{problem[0].upper()}{problem[1:]}; --dry-run writes nothing, but a run without it would "
+                  "refuse this path.",
+            why="a Secret inside a git work tree must be ignored there, or it may be committed (FR-008).",
+            remedy=refusal.remedy))
+    elif refusal:
         problems.append(f"{refusal.cause} Fix: {refusal.remedy}")
-    project = claude_session.settings.project_root
-    committed, note = tracked_session_secrets(project)
-    if note.startswith(SCAN_FAILED):
-        problems.append(f"{note}. Fix: see git's own message: git -C \"{project}\" ls-files   and fix what it says")
-    for name in committed:
-        problems.append(f"{name} is tracked by git and is a Secret carrying session keys. "
-                        f"Fix: git -C \"{project}\" rm --cached -- \"{name}\"   then add the line   "
-                        f"{gitignore_line(Path(name))}   to .gitignore, commit, and sign in again "
-                        "(claude auth logout, then claude auth login): those tokens are leaked")
+    for root in work_trees_to_scan(claude_session.settings.project_root, verdict.work_tree):
+        problems += _committed_secrets(root)
     if problems:
         fail_check(Finding(
             cause="A Secret with session tokens could be, or already is, committed to git:",
@@ -63,3 +70,17 @@ def test_secret_cannot_be_committed(claude_session, record_property):
         warn_check(Finding(cause=verdict.note[0].upper() + verdict.note[1:] + ".",
                            why="the suite cannot prove that the Secret stays out of version control.",
                            remedy="install git, or keep the Secret outside any repository"))
+
+
+def _committed_secrets(root: Path) -> list[str]:
+    """A line (with its fix) for each Secret carrying session keys that ``root``'s git tracks."""
+    committed, note = tracked_session_secrets(root)
+    problems = []
+    if note.startswith(SCAN_FAILED):
+        problems.append(f"{note}. Fix: see git's own message: git -C \"{root}\" ls-files   and fix what it says")
+    for name in committed:
+        problems.append(f"{name} is tracked by git in {root} and is a Secret carrying session keys. "
+                        f"Fix: git -C \"{root}\" rm --cached -- \"{name}\"   then add the line   "
+                        f"{gitignore_line(Path(name))}   to .gitignore, commit, and sign in again "
+                        "(claude auth logout, then claude auth login): those tokens are leaked")
+    return problems

@@ -25,6 +25,7 @@ BLOCKING_OUTCOMES = {
     "failed": "failed",
     "error": "stopped with an error",
     "skipped": "was skipped",
+    "refused": "was not run",  # e.g. the test prompt, after test_35 or test_38 failed
     "not run": "did not run",
 }
 
@@ -93,7 +94,7 @@ def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str
         what = BLOCKING_OUTCOMES.get(verdict.outcome)
         if what is None:  # passed, skipped by design
             continue
-        note = _first_line(verdict.message)
+        note = _first_line(verdict.message).removeprefix("not run: ")
         reasons.append(f"{_requirements(verdict)}: {_short(nodeid)} {what}" + (f" ({note})" if note else ""))
     for name in uncollected:
         ids = declared_requirements(checks_dir / name) if checks_dir else "unknown requirements"

@@ -172,25 +172,44 @@ def _candidates(git: str, top: Path, cached: bool) -> list[str]:
     return _names(result.stdout)
 
 
-def _index_blobs(git: str, top: Path, names: list[str]) -> dict[str, bytes]:
-    """The staged content of ``names`` (``git cat-file --batch`` on ``:<path>``), small ones only."""
-    names = [n for n in names if "\n" not in n]
-    if not names:
+def _staged_ids(listing: bytes) -> list[tuple[str, str]]:
+    """(blob id, name) of each entry of ``git ls-files -s -z`` (``<mode> <id> <stage>\t<name>``).
+
+    The ids are what ``cat-file`` is asked for: a name is never parsed as a revision (``0:x.yaml``
+    would be read as "stage 0 of x.yaml"), and names with any character work. Every stage of a
+    conflicted file is listed, so each version git holds is scanned."""
+    entries = []
+    for entry in listing.split(b"\0"):
+        head, tab, name = entry.partition(b"\t")
+        fields = head.split()
+        if tab and len(fields) == 3 and fields[0] != b"160000":  # 160000: a submodule, no blob here
+            entries.append((fields[1].decode("ascii"), name.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def _index_blobs(git: str, top: Path, staged: list[tuple[str, str]], names: list[str]) -> dict[str, list[bytes]]:
+    """The staged content of ``names`` (every stage), small ones only: blob ids from ``staged``
+    (:func:`_staged_ids`), contents from ``git cat-file --batch``."""
+    wanted = set(names)
+    entries = [(sha, name) for sha, name in staged if name in wanted]
+    if not entries:
         return {}
-    request = "".join(f":{n}\n" for n in names).encode("utf-8", "surrogateescape")
-    out = _git(git, top, "cat-file", "--batch", stdin=request).stdout
-    blobs, position = {}, 0
-    for name in names:
+    request = "".join(f"{sha}\n" for sha, _ in entries).encode("ascii")
+    result = _git(git, top, "cat-file", "--batch", stdin=request)
+    if result.returncode != 0:
+        raise GitError(f"git cat-file failed in {top}")
+    out, blobs, position = result.stdout, {}, 0
+    for _, name in entries:
         end = out.find(b"\n", position)
         if end < 0:
-            break
+            raise GitError(f"git cat-file answered too little in {top}")
         header = out[position:end].split()
         position = end + 1
-        if len(header) != 3 or header[1] != b"blob":  # "<name> missing" (e.g. a merge conflict)
+        if len(header) != 3 or header[1] != b"blob":  # "<id> missing"
             continue
         size = int(header[2])
         if size <= SCAN_LIMIT:
-            blobs[name] = out[position:position + size]
+            blobs.setdefault(name, []).append(out[position:position + size])
         position += size + 1
     return blobs
 
@@ -203,6 +222,20 @@ def _working_copy(top: Path, name: str) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+def work_trees_to_scan(project: Path, destination_top: Path | None) -> list[Path]:
+    """The project, and the work tree the Secret goes into when that is another one: a Secret
+    committed beside the destination (an older capture in the same infra repository) leaks too."""
+    if destination_top is None:
+        return [project]
+    git = git_executable()
+    try:
+        project_top = work_tree_of(project, git) if git else None
+    except GitError:  # the project's own scan reports it
+        project_top = None
+    same = project_top is not None and project_top.resolve() == Path(destination_top).resolve()
+    return [project] if same else [project, Path(destination_top)]
 
 
 def tracked_session_secrets(project: Path) -> tuple[list[str], str]:
@@ -218,15 +251,16 @@ def tracked_session_secrets(project: Path) -> tuple[list[str], str]:
         top = work_tree_of(project, git)
         if top is None:
             return [], f"{project} is not inside a git work tree"
-        listed = _git(git, top, "ls-files", "-z", "--cached")
+        listed = _git(git, top, "ls-files", "-s", "-z")
         if listed.returncode != 0:
             raise GitError(f"git ls-files failed in {top}")
-        count = len(_names(listed.stdout))
-        staged = _index_blobs(git, top, _candidates(git, top, cached=True))
+        entries = _staged_ids(listed.stdout)
+        count = len({name for _, name in entries})
+        staged = _index_blobs(git, top, entries, _candidates(git, top, cached=True))
         on_disk = _candidates(git, top, cached=False)
     except GitError as err:
         return [], f"{SCAN_FAILED} {project}: {err}"
-    found = {name for name, raw in staged.items() if looks_like_session_secret(raw)}
+    found = {name for name, versions in staged.items() if any(looks_like_session_secret(raw) for raw in versions)}
     for name in on_disk:
         raw = _working_copy(top, name)
         if name not in found and raw is not None and looks_like_session_secret(raw):

@@ -10,6 +10,7 @@ prints and writes the table of every FR and SC of the spec.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +39,24 @@ class CheckFailed(pytest.fail.Exception):  # type: ignore[misc,name-defined]
         self.finding = finding
 
 
+class CheckNotRun(CheckFailed):
+    """A check that refused to run because checks before it failed (the finding's details name
+    them). Its testcase still fails, so CI stays red; the table shows its requirements as
+    NOT RUN, naming what to fix first, instead of as failures of their own."""
+
+
 class SkippedByDesign(pytest.skip.Exception):  # type: ignore[misc,name-defined]
     """A skip that does not block the Secret (the fresh-login checks without --fresh-login)."""
 
 
 def fail_check(finding: Finding) -> None:
     raise CheckFailed(finding)
+
+
+def not_run_check(finding: Finding) -> None:
+    """Refuse to run the check: ``finding.details`` are the earlier failures that stop it, each
+    starting ``"<IDs>: <check file> ..."`` (as :func:`claude_session_tokens.gate.earlier_failures` words them)."""
+    raise CheckNotRun(finding)
 
 
 def skip_by_design(reason: str) -> None:
@@ -78,9 +91,12 @@ _SECTIONS = pytest.StashKey[list]()
 class Verdict:
     nodeid: str
     requirements: tuple[str, ...]
-    outcome: str = "not run"  # passed, failed, error, skipped, skipped by design, blocked, not run
+    # passed, failed, error, skipped, skipped by design, blocked (the render gate was closed),
+    # refused (the check did not run because earlier checks failed), not run
+    outcome: str = "not run"
     message: str = ""
     remedy: str = ""
+    details: tuple[str, ...] = ()
     warnings: list[Finding] = field(default_factory=list)
 
 
@@ -93,12 +109,14 @@ class Ledger:
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
     run_properties: list[tuple[str, str]] = field(default_factory=list)
 
-    def record(self, nodeid: str, outcome: str, message: str = "", remedy: str = "") -> None:
+    def record(self, nodeid: str, outcome: str, message: str = "", remedy: str = "",
+               details: tuple[str, ...] = ()) -> None:
         verdict = self.verdicts[nodeid]
-        order = ["not run", "passed", "skipped by design", "skipped", "blocked", "failed", "error"]
+        order = ["not run", "passed", "skipped by design", "skipped", "refused", "blocked", "failed", "error"]
         if order.index(outcome) >= order.index(verdict.outcome):
             verdict.outcome, verdict.message = outcome, message or verdict.message
             verdict.remedy = remedy or verdict.remedy
+            verdict.details = tuple(details) or verdict.details
 
     def requirement_status(self, requirement: str) -> tuple[str, str]:
         """(PASS/FAIL/SKIP/NOT RUN, note) for one requirement over all checks tagged with it."""
@@ -117,6 +135,9 @@ class Ledger:
             return "PASS", note
         if blocked:
             return "FAIL", blocked[0].message
+        refused = [v for v in tagged if v.outcome == "refused"]
+        if refused:
+            return "NOT RUN", refused[0].message
         if "skipped by design" in outcomes:
             return "SKIP", next(v.message for v in tagged if v.outcome == "skipped by design")
         return "NOT RUN", ("deselected" if any(v.nodeid in self.deselected for v in tagged) else "")
@@ -153,8 +174,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for rid in ids:
             item.user_properties.append(("requirement", rid))
         book.verdicts[item.nodeid] = Verdict(item.nodeid, ids)
-    # The render step judges every other verdict, so it runs last whatever order was given.
-    items.sort(key=lambda i: is_check(i) and Path(str(i.path)).name == RENDER_CHECK_FILE)
+    # The checks run in the order their numbers promise, whatever order the paths were given in
+    # (``pytest checks/test_40_test_prompt.py checks``): the fresh login first, the offline Secret
+    # checks before the prompt, and the render step, which judges every other verdict, last.
+    items.sort(key=run_order)
+
+
+def run_order(item: pytest.Item) -> tuple[bool, str]:
+    """Sort key: checks by file name (a file's checks keep their order), the render check last."""
+    if not is_check(item):
+        return (False, "")
+    name = Path(str(item.path)).name
+    return (name == RENDER_CHECK_FILE, name)
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
@@ -244,11 +275,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         remedy = finding.remedy if finding else ""
         if remedy:
             _add_property(item, report, "remedy", remedy)
-        if finding is not None and finding.gate_closed:
-            blockers = sorted({reason.split(":")[0] for reason in finding.details})
-            book.record(item.nodeid, "blocked", "not rendered: first fix what blocked it: " + "; ".join(blockers), remedy)
+        if isinstance(exc, CheckNotRun):
+            book.record(item.nodeid, "refused", "not run: first fix " + "; ".join(
+                f"{ids} ({check})" if check else ids for ids, check in blockers(finding.details)),
+                remedy, finding.details)
+        elif finding is not None and finding.gate_closed:
+            ids = sorted({ids for ids, _ in blockers(finding.details)})
+            book.record(item.nodeid, "blocked", "not rendered: first fix what blocked it: " + "; ".join(ids),
+                        remedy, finding.details)
         else:
-            book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy)
+            book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy,
+                        finding.details if finding else ())
     elif call.when == "call":
         book.record(item.nodeid, "passed")
     if call.when == "teardown":
@@ -258,6 +295,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.user_properties.append(("warning", finding.cause))
         book.sections.extend(item.stash.get(_SECTIONS, []))
     return report
+
+
+_BLOCKER = re.compile(r"^(?P<ids>(?:FR|SC)-\d{3}(?:, (?:FR|SC|US)[-\d.]+)*|no requirement|unknown requirements)"
+                      r": (?P<check>test_\w+\.py)?")
+
+
+def blockers(details: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(requirement IDs, check file or "") of each detail that names a blocking check, in order;
+    other details (such as the line that says the session is spent) are left out."""
+    found = []
+    for detail in details:
+        match = _BLOCKER.match(detail)
+        if match and (match["ids"], match["check"] or "") not in found:
+            found.append((match["ids"], match["check"] or ""))
+    return found
 
 
 # --- the end of the run --------------------------------------------------------------------

@@ -92,24 +92,34 @@ def _expiry_line(label: str, moment_ms: int | None, now: datetime) -> str | None
     return f"  {label}: {iso_utc(moment_ms)} ({span})"
 
 
+_OR_THIS_COMMAND = "   (or python render_secret.py)"
+
+
+def as_run_here(text: str) -> str:
+    """``text`` with the suite's command spelled as this script's (the options are the same)."""
+    return text.replace(_OR_THIS_COMMAND, "").replace("pytest checks", "python render_secret.py")
+
+
 def requirement_lines(book: Ledger) -> list[str]:
     lines = ["Requirements:"]
     for rid, title, status, note in book.table():
         lines.append(f"  {rid}  {status:<7}  {title}")
-        if note and status == "SKIP":
-            lines.append(f"           note: {note.splitlines()[0]}")
-    problems = [v for v in book.verdicts.values() if v.outcome in ("failed", "error", "skipped")]
+        if note and status in ("SKIP", "NOT RUN"):
+            lines.append(f"           note: {as_run_here(note.splitlines()[0])}")
+    problems = [v for v in book.verdicts.values() if v.outcome in ("failed", "error", "skipped", "refused")]
     if problems:
         lines += ["", "What went wrong:"]
         for verdict in problems:
             name = verdict.nodeid.split("/")[-1].split("::")[0]
             text = verdict.message.strip().splitlines() or [verdict.outcome]
-            lines.append(f"  {name} ({', '.join(verdict.requirements)}): {text[0]}")
+            lines.append(f"  {name} ({', '.join(verdict.requirements)}): {as_run_here(text[0])}")
+            if verdict.outcome != "refused":  # its first line names the checks its details list
+                lines += [f"      {as_run_here(detail)}" for detail in verdict.details]
             if verdict.remedy:  # a closed gate is "blocked", not listed here: this is the render's own failure
-                lines.append(f"      fix: {verdict.remedy}")
+                lines.append(f"      fix: {as_run_here(verdict.remedy)}")
     warned = [w for v in book.verdicts.values() for w in v.warnings]
     if warned:
-        lines += ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
+        lines += ["", "Warnings:"] + [f"  {as_run_here(w.cause)} Fix: {as_run_here(w.remedy)}" for w in warned]
     return lines
 
 
@@ -144,9 +154,25 @@ def shell_quote(text: str, windows: bool) -> str:
     return powershell_quote(text) if windows else shlex.quote(text)
 
 
+# Options left out of the command shown as the next step: running it again must not sign out and
+# replace the session just rendered (--fresh-login), and pytest's chatter has no place in a pipe.
+NOT_REPEATED = ("--fresh-login", "-v", "--verbose")
+
+
+def _not_repeated(arg: str) -> bool:
+    if arg.startswith("--"):  # argparse also takes an unambiguous abbreviation (--fresh)
+        return len(arg) > 2 and any(flag.startswith(arg) for flag in NOT_REPEATED if flag.startswith("--"))
+    return arg.startswith("-v") and set(arg[1:]) == {"v"}  # -v, -vv
+
+
+def repeatable(argv: Sequence[str]) -> list[str]:
+    """``argv`` without :data:`NOT_REPEATED` (flags: they take no value)."""
+    return [a for a in argv if not _not_repeated(a)]
+
+
 def command_line(argv: Sequence[str], windows: bool) -> str:
     """The ``python render_secret.py ...`` command as the user can paste it again."""
-    return " ".join(["python", "render_secret.py", *(shell_quote(a, windows) for a in argv)])
+    return " ".join(["python", "render_secret.py", *(shell_quote(a, windows) for a in repeatable(argv))])
 
 
 def apply_command(result: Any, windows: bool, source: str) -> str:
@@ -245,8 +271,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
         ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
     lines, result = summary(collector.config, ret, sys.argv[1:] if argv is None else list(argv))
-    if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and not shown:
-        lines.insert(0, pytest_out.getvalue().strip())
+    said = "" if shown else pytest_out.getvalue().strip()
+    if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and said:
+        lines.insert(0, said)
     print("\n".join(lines), file=human)
     rendered = result is not None and int(ret) == 0
     if rendered and result.dry_run:

@@ -21,20 +21,20 @@ def session_of(**overrides):
 
 
 CASES = {
-    # name: (overrides, passes, words in the failure, prompt may run)
-    "expired": ({"expiresAt": now_ms() - 2 * HOUR_MS}, False, "the access token expired 2.0 h ago", False),
-    "4 minutes left": ({"expiresAt": now_ms() + 4 * MINUTE_MS}, False, "expires in 4 min", False),
-    "7 h left with a refresh token": ({"expiresAt": now_ms() + 7 * HOUR_MS}, True, "", True),
-    "empty refresh token": ({"refreshToken": ""}, False, "the refresh token is empty", True),
-    "sign-in ends within 24 h": ({"refreshTokenExpiresAt": now_ms() + 20 * HOUR_MS}, False,
+    # name: (overrides, built when the test runs; passes; words in the failure; prompt may run)
+    "expired": (lambda: {"expiresAt": now_ms() - 2 * HOUR_MS}, False, "the access token expired 2.0 h ago", False),
+    "4 minutes left": (lambda: {"expiresAt": now_ms() + 4 * MINUTE_MS + 30_000}, False, "expires in 4 min", False),
+    "7 h left with a refresh token": (lambda: {"expiresAt": now_ms() + 7 * HOUR_MS}, True, "", True),
+    "empty refresh token": (lambda: {"refreshToken": ""}, False, "the refresh token is empty", True),
+    "sign-in ends within 24 h": (lambda: {"refreshTokenExpiresAt": now_ms() + 20 * HOUR_MS}, False,
                                  "the sign-in itself ends in 20.0 h", True),
 }
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_lifetime_cases_in_the_suite(checks, profile, tmp_path, name):
-    overrides, passes, words, prompt_runs = CASES[name]
-    profile.create(**overrides)
+    make_overrides, passes, words, prompt_runs = CASES[name]
+    profile.create(**make_overrides())
     fake = FakeClaude(tmp_path / "fake-bin")
     run = checks.run("--claude-config-dir", str(profile.dir), "--claude-bin", str(fake.bin),
                      paths=("test_30_session_lifetime.py", "test_40_test_prompt.py"), env=fake.env())

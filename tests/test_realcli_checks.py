@@ -35,14 +35,14 @@ def run_checks(checks, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
 
-    def run(profile: ProfileBuilder, base_url: str, *args: str, **env: str | None):
+    def run(profile: ProfileBuilder, base_url: str, *args: str, paths: tuple[str, ...] = (), **env: str | None):
         variables: dict[str, str | None] = {
             "ANTHROPIC_BASE_URL": base_url, "HOME": str(home), "USERPROFILE": str(home),
             "CLAUDE_CONFIG_DIR": None, "ANTHROPIC_API_KEY": None, "ANTHROPIC_AUTH_TOKEN": None,
             "CLAUDE_CODE_OAUTH_TOKEN": None, **offline()}
         variables.update(env)
         return checks.run("--claude-config-dir", str(profile.dir), "--claude-bin", str(real_claude()),
-                          f"--secret-out={secret_path(tmp_path)}", *args, env=variables, timeout=180)
+                          f"--secret-out={secret_path(tmp_path)}", *args, paths=paths, env=variables, timeout=180)
 
     run.home = home
     return run
@@ -127,16 +127,33 @@ def test_no_or_invalid_credentials_fail_with_the_login_remedy(run_checks, profil
     cases = run.testcases()
     prompt = cases[PROMPT_CHECK]
     assert prompt.outcome == "failed"
-    assert "claude auth login" in prompt.message and "Fix:" in prompt.message
-    if credentials == "no-inference-scope":  # the real CLI ran and said so itself
-        assert "found no usable login in the files that would ship" in prompt.message
-        assert "the CLI said: Not logged in" in prompt.message
+    credentials_check = cases["test_credentials_hold_a_claude_max_session"]
+    assert "claude auth login" in credentials_check.message + prompt.message and "Fix:" in prompt.message
+    if credentials in ("{}", "no-inference-scope"):  # the files build, but the Secret preview fails:
+        # the prompt is not run in a run that cannot write the Secret (review 2, 5.1), and shown as NOT RUN
+        assert "The test prompt was not run: checks before it failed" in prompt.message
+        assert "test_38_secret_preview.py" in prompt.message
+        assert requirement_line(run, "FR-004").split()[1:3] == ["NOT", "RUN"]
     else:  # the files cannot even be packaged; the prompt is not run on them
-        assert "The test prompt was not run" in prompt.message
+        assert "The test prompt was not run" in prompt.message and "claude auth login" in prompt.message
+        assert requirement_line(run, "FR-004").split()[1] == "FAIL"
     assert api.messages_calls() == []
-    assert requirement_line(run, "FR-004").split()[1] == "FAIL"
     assert not secret_path(tmp_path).exists()
     assert "Traceback" not in run.output
+    assert_no_leak(run)
+
+
+def test_a_session_without_the_inference_scope_is_no_login_to_the_real_cli(run_checks, profile):
+    """The prompt check alone (the full suite stops before it): the real CLI says so itself."""
+    profile.create()
+    profile.write_credentials({"claudeAiOauth": oauth_entry(scopes=["user:profile"])})
+    with MessagesAPI(accept=CANARY_ACCESS) as api:
+        run = run_checks(profile, api.url, paths=("test_40_test_prompt.py",))
+    prompt = run.testcases()[PROMPT_CHECK]
+    assert prompt.outcome == "failed"
+    assert "found no usable login in the files that would ship" in prompt.message
+    assert "the CLI said: Not logged in" in prompt.message and "claude auth login" in prompt.message
+    assert api.messages_calls() == []
     assert_no_leak(run)
 
 

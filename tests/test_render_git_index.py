@@ -78,6 +78,36 @@ def test_odd_file_names_are_read_from_the_index(tmp_path):
     assert tracked_session_secrets(repo)[0] == sorted([name, "other.yaml"])
 
 
+@posix_only  # ":" and newlines cannot be in a Windows file name
+def test_names_git_would_read_as_revisions_are_read_by_blob_id(tmp_path):
+    """``0:x.yaml`` is "stage 0 of x.yaml" to cat-file, and a name with a newline breaks its
+    request lines: the blob ids from ``ls-files -s`` are asked for instead (review 2, 5.6)."""
+    repo = make_repo(tmp_path / "repo")
+    (repo / "x.yaml").write_text("kind: ConfigMap\n")  # what ":0:x.yaml" would have read
+    for name in ("0:x.yaml", "two\nlines.yaml"):
+        (repo / name).write_text(SECRET)
+    git(repo, "add", ".")
+    for name in ("0:x.yaml", "two\nlines.yaml"):
+        os.remove(repo / name)  # only the index holds them now
+    assert tracked_session_secrets(repo)[0] == ["0:x.yaml", "two\nlines.yaml"]
+
+
+def test_a_failing_cat_file_is_reported_not_taken_for_no_secret(tmp_path, monkeypatch):
+    repo = committed_secret_repo(tmp_path)
+    real = git_safety._git
+
+    def cat_file_fails(git_bin, cwd, *args, stdin=None):
+        result = real(git_bin, cwd, *args, stdin=stdin)
+        if args[:1] == ("cat-file",):
+            result.returncode, result.stdout = 128, b""
+        return result
+
+    monkeypatch.setattr(git_safety, "_git", cat_file_fails)
+    (repo / "k8s" / "claude.yaml").unlink()  # only the index holds it: the scan must not say "none"
+    found, note = tracked_session_secrets(repo)
+    assert found == [] and note.startswith(SCAN_FAILED) and "cat-file failed" in note
+
+
 def test_git_runs_in_english():
     env = git_environment()
     assert env["LC_ALL"] == "C" and env["LANGUAGE"] == "C"

@@ -172,3 +172,16 @@ def test_main_maps_an_interrupted_pytest_run_to_130(monkeypatch, capsys):
     monkeypatch.setattr(render_cli.pytest, "main", lambda *a, **k: render_cli.pytest.ExitCode.INTERRUPTED)
     assert render_cli.main(["--claude-config-dir", "/nonexistent"]) == 130
     assert "Interrupted; nothing was written." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_the_next_step_never_repeats_a_fresh_login_or_verbose_output(windows):
+    """Running the printed pipeline again must not sign out and replace the session just shown."""
+    argv = ["--fresh-login", "--dry-run", "-v", "--namespace", "agents", "--verbose", "-vv", "--fresh",
+            "--secret-name=x"]
+    line = command_line(argv, windows=windows)
+    assert line == "python render_secret.py --dry-run --namespace agents --secret-name=x"
+    result = SimpleNamespace(dry_run=True, namespace="agents", path=None)
+    pipeline = next(line for line in next_step_lines(result, windows, argv) if "render_secret.py" in line)
+    assert "--fresh" not in pipeline and " -v" not in pipeline and "--verbose" not in pipeline
+    assert "--dry-run --namespace agents" in pipeline

@@ -89,4 +89,5 @@ def test_render_secret_with_a_bad_reports_dir_exits_2_with_the_fix(profile, tmp_
     assert "Traceback" not in both
     assert "Fix: pass --reports-dir with a writable directory" in result.stderr
     assert "the command line has a problem" in result.stdout and "Nothing was written." in result.stdout
+    assert result.stdout.splitlines()[0].strip(), "no empty first line (pytest's ERROR went to stderr)"
     assert not secret.exists()

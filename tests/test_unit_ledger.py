@@ -42,3 +42,54 @@ def test_a_later_phase_cannot_hide_an_earlier_failure():
     book.record(PROMPT, "failed", "call failed")
     book.record(PROMPT, "passed")  # e.g. a teardown report arriving after the failure
     assert book.verdicts[PROMPT].outcome == "failed"
+
+
+def test_a_refused_check_reads_not_run_and_names_what_to_fix_first():
+    book = _book()
+    book.record(GIT, "failed", "The destination is not ignored", "add /k8s/s.yaml to .gitignore")
+    book.record(PROMPT, "refused", "not run: first fix FR-008, SC-006 (test_35_secret_not_committed.py)",
+                "fix what the checks named above say", ("FR-008, SC-006: test_35_secret_not_committed.py failed",))
+    assert book.requirement_status("FR-004") == (
+        "NOT RUN", "not run: first fix FR-008, SC-006 (test_35_secret_not_committed.py)")
+    assert book.requirement_status("FR-008") == ("FAIL", "add /k8s/s.yaml to .gitignore")
+    book.record(PROMPT, "failed", "a later phase failed for real", "x")
+    assert book.requirement_status("FR-004") == ("FAIL", "x")  # a real failure still wins
+
+
+def test_only_details_that_name_checks_count_as_blockers():
+    from claude_session_tokens.plugin import blockers
+    from claude_session_tokens.spent_session import SPENT_LINE
+
+    details = (SPENT_LINE[0].upper() + SPENT_LINE[1:] + ".",
+               "FR-004, SC-002, US1.2: test_40_test_prompt.py::test_p was not run (first fix FR-008)",
+               "FR-008, SC-006: test_35_secret_not_committed.py failed (A Secret ...: x)",
+               "FR-005: test_60_directory_listing.py was not part of the run (a single file ...)",
+               "  an indented line: with a colon")
+    assert blockers(details) == [("FR-004, SC-002, US1.2", "test_40_test_prompt.py"),
+                                 ("FR-008, SC-006", "test_35_secret_not_committed.py"),
+                                 ("FR-005", "test_60_directory_listing.py")]
+
+
+def test_render_secret_shows_the_details_and_its_own_command():
+    from claude_session_tokens.render_cli import requirement_lines
+
+    book = _book()
+    book.record(GIT, "failed", "A Secret with session tokens could be committed:\nWhy it matters: ...",
+                "apply the fixes listed above",
+                ("/k8s/s.yaml is not ignored. Fix: add the line /k8s/s.yaml to .gitignore",))
+    book.record(PROMPT, "refused", "not run: first fix FR-008, SC-006 (test_35_secret_not_committed.py)",
+                "fix what the checks named above say, then run the whole suite again: pytest checks",
+                ("FR-008, SC-006: test_35_secret_not_committed.py failed",))
+    book.record(RENDER, "blocked", "not rendered: first fix what blocked it: FR-004, SC-002; FR-008, SC-006",
+                "fix what is listed, then run the whole suite again: pytest checks   (or python render_secret.py)")
+    lines = requirement_lines(book)
+    text = "\n".join(lines)
+    at = lines.index("  test_35_secret_not_committed.py (FR-008, SC-006): A Secret with session tokens could be committed:")
+    assert lines[at + 1] == "      /k8s/s.yaml is not ignored. Fix: add the line /k8s/s.yaml to .gitignore"
+    assert lines[at + 2] == "      fix: apply the fixes listed above"
+    assert "  test_40_test_prompt.py (FR-004, SC-002): not run: first fix FR-008, SC-006 " \
+           "(test_35_secret_not_committed.py)" in lines
+    assert "      fix: fix what the checks named above say, then run the whole suite again: " \
+           "python render_secret.py" in lines
+    assert "  FR-004  NOT RUN  Authentication is verified by a test prompt" in lines
+    assert "pytest checks" not in text and "test_90" not in text.split("What went wrong:")[1]

@@ -2,8 +2,8 @@
 the same entries and the same Finding as a listing made when the check asks for it; and the
 two ways the walk reads directories (open descriptors on POSIX, paths on Windows) agree.
 
-The real suite starts the walk in ``pytest_sessionstart``, so every run of ``checks/`` in the
-other tests (the unsearchable-directory case of test_foundation_bad_profiles among them)
+The real suite starts the walk when the first check asks for the ``claude_session`` fixture
+(``conftest.py``), so every run of ``checks/`` in the other tests (the unsearchable-directory case of test_foundation_bad_profiles among them)
 goes through it as well.
 """
 
