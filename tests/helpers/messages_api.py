@@ -22,6 +22,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from .loopback import LoopbackServer
+
 REPLY_TEXT = "ok"
 MODEL = "claude-sonnet-4-5"
 
@@ -50,7 +52,7 @@ class SeenRequest:
 
 
 @dataclass
-class MessagesAPI:
+class MessagesAPI(LoopbackServer):
     """The fake API. ``accept`` is the one access token that works; ``status`` forces an answer."""
 
     accept: str | None = None
@@ -60,43 +62,6 @@ class MessagesAPI:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "MessagesAPI":
-        api = self
-
-        class Handler(_Handler):
-            owner = api
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="messages-api",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "MessagesAPI":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start() the server first"
-        return self._server.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     # --- what it saw --------------------------------------------------------------------------
     def record(self, seen: SeenRequest) -> None:
@@ -234,3 +199,8 @@ def _message(model: str, text: str) -> dict:
 
 def _error(kind: str, message: str) -> dict:
     return {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_local_test"}
+
+
+MessagesAPI.handler_base = _Handler
+MessagesAPI.server_class = ThreadingHTTPServer
+MessagesAPI.thread_name = "messages-api"

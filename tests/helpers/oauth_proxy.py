@@ -29,6 +29,7 @@ import threading
 import urllib.parse
 from dataclasses import dataclass, field
 
+from .loopback import LoopbackServer
 from .throwaway_ca import Certificates
 
 TOKEN_PATH = "/v1/oauth/token"
@@ -37,7 +38,7 @@ SCOPES = "user:inference user:profile user:sessions:claude_code"
 
 
 @dataclass
-class OAuthRefreshProxy:
+class OAuthRefreshProxy(LoopbackServer):
     certificates: Certificates
     new_access: str
     new_refresh: str
@@ -48,39 +49,8 @@ class OAuthRefreshProxy:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: socketserver.ThreadingTCPServer | None = None
         self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._context.load_cert_chain(str(self.certificates.server_cert), str(self.certificates.server_key))
-
-    # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> "OAuthRefreshProxy":
-        proxy = self
-
-        class Handler(_Handler):
-            owner = proxy
-
-        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="oauth-proxy", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "OAuthRefreshProxy":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() the proxy first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def environment(self) -> dict[str, str]:
         """The variables that send the CLI's HTTPS through this proxy, trusting the test CA,
@@ -207,3 +177,7 @@ def _parse_body(body: bytes, content_type: str) -> dict:
         except ValueError:
             return {}
     return {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+OAuthRefreshProxy.handler_base = _Handler
+OAuthRefreshProxy.thread_name = "oauth-proxy"
