@@ -25,6 +25,7 @@ import pytest
 
 from claude_session_tokens.findings import FindingError
 from claude_session_tokens.gate import RESULT_KEY
+from claude_session_tokens.lifetime import pod_can_refresh_until
 from claude_session_tokens.manifest import iso_utc
 from claude_session_tokens.plugin import fail_check, record_section
 from claude_session_tokens.render import render
@@ -50,4 +51,5 @@ def test_render_secret(claude_session, secret_gate, request, record_property):
                  "(the pod's CLI refreshes it)")
     if result.info.sign_in_expires_at_ms:
         lines.append(f"  sign-in expires: {iso_utc(result.info.sign_in_expires_at_ms)}")
+    lines.append(f"  the pod can keep refreshing until: {pod_can_refresh_until(result.info.sign_in_expires_at_ms)}")
     record_section("Kubernetes Secret (FR-006)", lines)
