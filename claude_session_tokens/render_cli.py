@@ -24,6 +24,7 @@ from typing import Any, Sequence
 import pytest
 
 from . import gate
+from .handoff import OPTION as HAND_OFF
 from .lifetime import pod_can_refresh_until
 from .manifest import iso_utc
 from .options import OPTIONS
@@ -136,6 +137,9 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
     lines.append(f"  the pod can keep refreshing until: {pod_can_refresh_until(result.info.sign_in_expires_at_ms)}")
     lines.append("  (the pod's CLI refreshes the access token itself, as long as its copy is writable)")
     lines += [f"  note: {note}" for note in result.notes]
+    hand_off = getattr(result, "hand_off", None)
+    if hand_off is not None:
+        lines += ["", *(as_run_here(line) for line in hand_off.lines())]
     return lines
 
 
@@ -213,10 +217,18 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
         "  by an init container, with CLAUDE_CONFIG_DIR there (never the Secret mounted read-only or",
         f"  via subPath: the CLI rewrites its tokens). See {EXAMPLE}.",
     ]
-    lines += [
-        "  Stop using this session on this machine once the pod has it: refresh tokens are",
-        "  single-use, and whichever side refreshes first signs the other out.",
-    ]
+    hand_off = getattr(result, "hand_off", None)
+    if hand_off is None:
+        lines += [
+            "  This machine still holds the same session: refresh tokens are single-use, and whichever",
+            "  side refreshes first signs the other out. Stop using Claude here once the pod has it, or",
+            f"  {'write the file' if result.dry_run else 'run again'} with {HAND_OFF}: it removes this machine's copy",
+            "  without a logout (a logout would end the pod's session too).",
+        ]
+    elif hand_off.laptop_still_holds_it:
+        lines.append(f"  This machine still holds the session: remove it by hand: {hand_off.remove_by_hand}")
+    else:
+        lines.append(f"  This machine no longer holds the session; to use Claude here again: {hand_off.login}")
     return lines
 
 

@@ -45,7 +45,7 @@ def test_the_report_says_unknown_plainly_when_not_stated():
 
 
 def test_the_pod_note_is_about_a_persistent_volume_not_an_emptydir():
-    note = [line for line in assess(session_of(), now_ms(), 24).lines() if line.startswith("note: ")][0]
+    note = next(line for line in assess(session_of(), now_ms(), 24).lines() if line.startswith("note: "))
     assert "emptyDir" not in note
     assert "writable persistent volume, seeded once from the Secret" in note
     assert "examples/claude-agent-statefulset.yaml" in note
