@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import credentials as creds
 from . import keychain
 from .atomic import fsync_directory
 from .discovery import CREDENTIALS_FILE
@@ -43,7 +44,9 @@ from .sources import FileCredentialSource
 
 OPTION = "--hand-off"
 FRESH_LOGIN_RUN = "pytest checks --fresh-login --hand-off"
-REMOVED, ALREADY_GONE, CHANGED, NOT_REMOVED = "removed", "already gone", "changed", "not removed"
+REMOVED, ALREADY_GONE, NOT_REMOVED = "removed", "already gone", "not removed"
+CHANGED = "changed"  # rewritten since the capture, still the same session (same refresh token): still shared
+REPLACED = "replaced"  # another session now (a new sign-in, or the CLI here refreshed the captured one)
 LOGOUT_NOT_RUN = ("claude auth logout was not run: it would revoke the session at the sign-in service, "
                   "and with it the pod's")
 SHARED_CHAIN = ("this machine still holds the same session as the Secret: refresh tokens are single-use, "
@@ -60,10 +63,10 @@ def shared_chain(dry_run: bool) -> str:
 class HandOff:
     """What the hand-off did; never holds a token."""
 
-    outcome: str  # REMOVED, ALREADY_GONE, CHANGED, NOT_REMOVED
+    outcome: str  # REMOVED, ALREADY_GONE, CHANGED, REPLACED, NOT_REMOVED
     where: str  # "credentials file /x/.credentials.json", "macOS Keychain item '...' (account '...')"
-    reason: str = ""  # why the copy is still there (CHANGED, NOT_REMOVED)
-    remove_by_hand: str = ""  # the command that removes it (CHANGED, NOT_REMOVED)
+    reason: str = ""  # why the copy is still there (CHANGED, REPLACED, NOT_REMOVED)
+    remove_by_hand: str = ""  # the command that removes it (CHANGED, REPLACED, NOT_REMOVED)
     login: str = "claude auth login"  # the command that signs this machine in again
     notes: tuple[str, ...] = ()
 
@@ -89,13 +92,34 @@ class HandOff:
                      f"  To use Claude on this machine again, sign in anew: {self.login}",
                      ("  (a new, separate session; a new sign-in is reported to end other sessions of an "
                       "account at times: if the pod is signed out after it, capture again)")]
+        elif self.outcome == REPLACED:
+            lines = [(f"hand-off: NOT done: this machine's credentials were left as they are ({self.where}): "
+                      f"{self.reason}."),
+                     (f"  If the CLI here refreshed the captured session, the Secret's refresh token is spent: "
+                      f"capture again with {FRESH_LOGIN_RUN}")]
         else:
             lines = [f"hand-off: NOT done: this machine still holds the session ({self.where}): {self.reason}.",
                      f"  Remove it by hand (no logout: that would end the pod's session too): {self.remove_by_hand}"]
         return lines + [f"  note: {note}" for note in self.notes]
 
+    def next_step(self) -> str:
+        """The one line the run ends with."""
+        if self.outcome in (REMOVED, ALREADY_GONE):
+            return f"This machine no longer holds the session; to use Claude here again: {self.login}"
+        if self.outcome == REPLACED:
+            return ("This machine's credentials changed during the run and were left; if the pod is signed out, "
+                    f"capture again: {FRESH_LOGIN_RUN}")
+        return f"This machine still holds the session: remove it by hand: {self.remove_by_hand}"
+
     def warning(self) -> Finding | None:
-        """A warning when this machine still holds the session the pod now uses."""
+        """A warning when this machine still holds the session, or the Secret's may be spent."""
+        if self.outcome == REPLACED:
+            return Finding(
+                cause=f"The hand-off left this machine's credentials ({self.where}): {self.reason}.",
+                why="if the CLI here refreshed the captured session, the Secret's refresh token is spent and "
+                    "the pod would be signed out at its first refresh; a new sign-in here is left alone.",
+                remedy=f"{FRESH_LOGIN_RUN}   (captures a new session for the pod and hands it off)",
+            )
         if not self.laptop_still_holds_it:
             return None
         return Finding(
@@ -136,6 +160,23 @@ def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
+def _refresh_fingerprint(blob: Secret[bytes]) -> str | None:
+    try:
+        return creds.parse_credentials(blob).fingerprint
+    except FindingError:
+        return None
+
+
+def changed(now: Secret[bytes], captured: Secret[bytes], subject: str) -> tuple[str, str]:
+    """(CHANGED or REPLACED, why) for a copy whose bytes differ from those captured."""
+    fingerprint = _refresh_fingerprint(now)
+    if fingerprint is not None and fingerprint == _refresh_fingerprint(captured):
+        return CHANGED, (f"{subject} was rewritten since it was read at the start of the run, with the same "
+                         "session in it; the hand-off removes only the exact bytes it captured")
+    return REPLACED, (f"{subject} holds another session than the one captured at the start of the run "
+                      "(a new sign-in, or the CLI here refreshed the captured one)")
+
+
 def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:
     """Unlink ``path`` if it still holds exactly ``captured``; the directory is synced after."""
     where = f"credentials file {path}"
@@ -162,15 +203,12 @@ def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:
             now = Secret(handle.read(READ_LIMIT + 1))
     except OSError as exc:
         return kept(NOT_REMOVED, f"it cannot be read again to compare ({exc.strerror or type(exc).__name__})")
-    changed = ("it changed since it was read at the start of the run (a new sign-in, or the CLI refreshed "
-               "or rewrote it); if the CLI refreshed the captured session, the Secret's refresh token is "
-               f"spent: capture again with {FRESH_LOGIN_RUN}")
     # the CLI rewrites the file as a new inode (temp file + rename): another inode is another write
     if now != captured or not _same_file(opened, before):
-        return kept(CHANGED, changed)
+        return kept(*changed(now, captured, "it"))
     try:
         if not _same_file(os.lstat(path), before):
-            return kept(CHANGED, changed)
+            return kept(CHANGED, "it was rewritten while the hand-off compared it")
         os.unlink(path)
     except FileNotFoundError:
         return HandOff(ALREADY_GONE, where)
@@ -214,9 +252,8 @@ def remove_keychain_item(source: KeychainCredentialSource, captured: Secret[byte
     if now.outcome != "found":
         return kept(NOT_REMOVED, now)
     if now.data != captured:
-        return kept(CHANGED, reason="the item changed since it was read at the start of the run (a new "
-                    "sign-in, or the CLI refreshed it); if the CLI refreshed the captured session, the "
-                    f"Secret's refresh token is spent: capture again with {FRESH_LOGIN_RUN}")
+        outcome, why = changed(now.data, captured, "the item")
+        return kept(outcome, reason=why)
     done = keychain.delete(security, source.account, source.service)
     if done.outcome == "deleted":
         return HandOff(REMOVED, where)

@@ -225,10 +225,8 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
             f"  {'write the file' if result.dry_run else 'run again'} with {HAND_OFF}: it removes this machine's copy",
             "  without a logout (a logout would end the pod's session too).",
         ]
-    elif hand_off.laptop_still_holds_it:
-        lines.append(f"  This machine still holds the session: remove it by hand: {hand_off.remove_by_hand}")
     else:
-        lines.append(f"  This machine no longer holds the session; to use Claude here again: {hand_off.login}")
+        lines.append(f"  {as_run_here(hand_off.next_step())}")
     return lines
 
 

@@ -26,6 +26,7 @@ from claude_session_tokens.handoff import (
     CHANGED,
     NOT_REMOVED,
     REMOVED,
+    REPLACED,
     SHARED_CHAIN,
     hand_off,
     login_command,
@@ -181,11 +182,12 @@ def test_a_copy_that_changed_during_the_run_is_left_and_said(suite, pytester):
     assert suite.profile.credentials.read_text() == newer  # the newer sign-in is kept
     assert decoded(load_secret(suite.secret))[".credentials.json"] == captured
     render = run.testcases()[RENDER_CASE]
-    assert render.prop("hand_off")[0].startswith("changed: credentials file")
-    assert any("did not remove this machine's copy" in w for w in render.prop("warning"))
+    assert render.prop("hand_off")[0].startswith("replaced: credentials file")
+    assert any("The hand-off left this machine's credentials" in w for w in render.prop("warning"))
     summary = run.summary_path.read_text()
-    assert "hand-off: NOT done: this machine still holds the session" in summary
-    assert "it changed since it was read at the start of the run" in summary
+    assert "hand-off: NOT done: this machine's credentials were left as they are" in summary
+    assert "holds another session than the one captured" in summary
+    assert "capture again with pytest checks --fresh-login --hand-off" in summary
     never_logged_out(suite.fake)
     assert_no_canary(run)
 
@@ -208,16 +210,29 @@ def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(c
     assert not credentials.exists() and synced == [credentials.parent]
 
 
-def test_a_changed_copy_is_left_alone_byte_for_byte(credentials):
+def test_a_copy_holding_another_session_is_left_alone_byte_for_byte(credentials):
     captured = Secret(credentials.read_bytes())
     newer = json.dumps({"claudeAiOauth": oauth_entry(refreshToken="sk-ant-ort01-CANARYnewer0123456789abcdefg")})
     credentials.write_text(newer)
     result = remove_file(credentials, captured, "linux")
-    assert result.outcome == CHANGED and result.laptop_still_holds_it
+    assert result.outcome == REPLACED and not result.laptop_still_holds_it
     assert credentials.read_text() == newer
-    assert "a new sign-in, or the CLI refreshed" in result.reason and "--fresh-login" in result.reason
+    assert "a new sign-in, or the CLI here refreshed" in result.reason
+    assert "--fresh-login --hand-off" in result.warning().remedy and "--fresh-login" in result.next_step()
+
+
+def test_a_copy_rewritten_with_the_same_session_is_left_and_still_shared(credentials):
+    captured = Secret(credentials.read_bytes())
+    data = json.loads(captured.reveal())
+    data["mcpOAuth"] = {}  # the CLI rewrote the file: same tokens, other bytes
+    credentials.write_text(json.dumps(data))
+    result = remove_file(credentials, captured, "linux")
+    assert result.outcome == CHANGED and result.laptop_still_holds_it
+    assert json.loads(credentials.read_text()) == data
+    assert "same session" in result.reason
     assert result.remove_by_hand == f"rm {shlex.quote(str(credentials))}"
-    assert result.warning() is not None and "not claude auth logout" in result.warning().remedy
+    assert "not claude auth logout" in result.warning().remedy
+    assert_no_leak(" ".join([*result.lines(), result.warning().message(), result.summary()]), "the report")
 
 
 def test_a_copy_already_gone_is_said(credentials):
@@ -334,7 +349,7 @@ def test_a_changed_keychain_item_is_left(keychain):
     keychain.add(service, ACCOUNT, b'{"claudeAiOauth": {"refreshToken": "newer"}}')
     result = remove_keychain_item(source_of(service, item_data()), Secret(item_data()), {},
                                   security=keychain.executable)
-    assert result.outcome == CHANGED and len(keychain.stored()) == 1
+    assert result.outcome == REPLACED and len(keychain.stored()) == 1
 
 
 def test_the_fake_security_deletes_as_the_real_one(keychain):
