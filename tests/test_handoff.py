@@ -93,7 +93,7 @@ def never_logged_out(fake: FakeClaude, prompted: bool = True) -> None:
 def test_hand_off_removes_the_credentials_file_and_nothing_else(suite):
     captured = suite.profile.credentials.read_bytes()
     before = suite.profile.snapshot()
-    run = suite("--hand-off")
+    run = suite("--hand-off", "-vv", "-l", "--tb=long")  # no token even at the most verbose
     assert_no_crash(run)
     assert run.ret == 0, run.stdout[-3000:]
     assert not suite.profile.credentials.exists()
@@ -477,7 +477,7 @@ def test_a_profile_directory_that_forbids_the_removal(suite):
     captured = suite.profile.credentials.read_bytes()
     suite.profile.dir.chmod(0o500)
     try:
-        run = suite("--hand-off", modes_apply=True)
+        run = suite("--hand-off", "-vv", "-l", "--tb=long", modes_apply=True)
     finally:
         suite.profile.dir.chmod(0o700)
     assert run.ret == 0, run.stdout[-3000:]
