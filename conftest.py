@@ -40,6 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _runs_checks(config):
         return
     settings = Settings.from_values(config.getoption, PROJECT_ROOT)
+    if settings.usage_problem():
+        raise pytest.UsageError(settings.usage_problem())
     config.stash[_SESSION_KEY] = SessionUnderTest(settings)
     reports = settings.reports_path()
     if not config.option.xmlpath:

@@ -2,12 +2,15 @@
 
 Requirements: SC-005.
 
-Reports the hours left on the access token and, when the credentials state it, on the
-sign-in itself (``refreshTokenExpiresAt``). Passes when the session can last
-``--min-validity`` hours (24 by default): a non-empty refresh token, the ``user:inference``
-scope, and no end of the sign-in inside the window. The access token lasts only ~8 h;
-the pod's CLI refreshes it itself and writes the new tokens back, so the pod must copy the
-Secret into a writable ``emptyDir`` instead of mounting it read-only.
+Reports the hours left on the access token and until when the pod can keep refreshing the
+session: the end of the sign-in itself (``refreshTokenExpiresAt``) when the credentials state
+it, else plainly "unknown" (the CLI does not say how long a sign-in lasts; reported lengths
+range from about a day to 30 days). Passes when the session can last ``--min-validity`` hours
+(24 by default): a non-empty refresh token, the ``user:inference`` scope, and no end of the
+sign-in inside the window. The access token lasts only ~8 h; the pod's CLI refreshes it itself
+and writes the new tokens back, so the pod must keep its copy on a writable persistent volume,
+seeded once from the Secret (see ``examples/claude-agent-statefulset.yaml``), never the Secret
+mounted read-only.
 
 Fails when the access token has expired or expires within 5 minutes: the CLI would refresh
 and rotate it at once. The test prompt is then not run, since it would spend your session.
@@ -17,6 +20,7 @@ Fix: ``pytest checks --fresh-login`` (or ``claude auth logout && claude auth log
 
 import pytest
 
+from claude_session_tokens.manifest import iso_utc
 from claude_session_tokens.plugin import fail_check, record_section
 
 
@@ -26,6 +30,7 @@ def test_session_lasts_long_enough(claude_session, record_property):
     record_property("access_token_hours_left", f"{lifetime.access_hours_left:.2f}")
     if lifetime.refresh_end_hours_left is not None:
         record_property("sign_in_hours_left", f"{lifetime.refresh_end_hours_left:.2f}")
+    record_property("pod_can_refresh_until", iso_utc(lifetime.refresh_end_at_ms) or "unknown")
     record_section("session lifetime (SC-005)", lifetime.lines())
     problem = lifetime.finding()
     if problem:

@@ -14,6 +14,14 @@ CLI) are judged once more, built into a Secret (``apiVersion: v1``, ``kind: Secr
 validated strictly, and written atomically with mode 0600 to ``secrets/<name>.yaml`` (or
 ``--secret-out``), a path git must ignore. With ``--dry-run`` it is printed instead (FR-007).
 
+With ``--hand-off`` (never with ``--dry-run``), once the Secret is written, synced to disk and
+read back identical, this machine's own copy of the session is removed: the credentials file,
+or on macOS the Keychain item, and only while it still holds exactly what was captured. No
+``claude auth logout``: it would revoke the session for the pod too. The report says what was
+done and how to sign this machine in again; if the copy could not be removed, the Secret stays
+written, a warning says this machine still holds the session, with the command that removes
+it. Without ``--hand-off`` the report warns that both now share one session.
+
 If the test prompt refreshed the tokens and the Secret is still not written, the failure says
 so first: the session on this machine is then spent (refresh tokens are single-use), and the
 way on is ``pytest checks --fresh-login``.
@@ -25,8 +33,10 @@ import pytest
 
 from claude_session_tokens.findings import FindingError
 from claude_session_tokens.gate import RESULT_KEY
+from claude_session_tokens.handoff import shared_chain
+from claude_session_tokens.lifetime import pod_can_refresh_until
 from claude_session_tokens.manifest import iso_utc
-from claude_session_tokens.plugin import fail_check, record_section
+from claude_session_tokens.plugin import fail_check, record_section, warn_check
 from claude_session_tokens.render import render
 from claude_session_tokens.spent_session import SESSION_SPENT, spent, tokens_refreshed
 
@@ -50,4 +60,13 @@ def test_render_secret(claude_session, secret_gate, request, record_property):
                  "(the pod's CLI refreshes it)")
     if result.info.sign_in_expires_at_ms:
         lines.append(f"  sign-in expires: {iso_utc(result.info.sign_in_expires_at_ms)}")
+    lines.append(f"  the pod can keep refreshing until: {pod_can_refresh_until(result.info.sign_in_expires_at_ms)}")
+    hand_off = result.hand_off
+    record_property("hand_off", hand_off.summary() if hand_off else "not requested (--hand-off not given)")
+    if hand_off:
+        lines += hand_off.lines()
+        if hand_off.warning():
+            warn_check(hand_off.warning())
+    else:
+        lines.append(f"note: {shared_chain(result.dry_run)}")
     record_section("Kubernetes Secret (FR-006)", lines)

@@ -55,24 +55,35 @@ def _rename(source: str, destination: Path) -> None:
             time.sleep(0.05)
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX only; Windows cannot open directories)."""
+def _fsync_directory(directory: Path) -> bool:
+    """Make a rename or removal in ``directory`` durable; False when that could not be confirmed.
+
+    POSIX only: Windows cannot open a directory, and NTFS journals the rename itself (True).
+    """
     if os.name == "nt":
-        return
+        return True
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
-        return
+        return False
     try:
         os.fsync(fd)
+        return True
     except OSError:
-        pass
+        return False
     finally:
         os.close(fd)
 
 
-def write_atomically(path: Path, data: str | bytes, mode: int = 0o600, dir_mode: int = 0o700) -> None:
-    """Replace ``path`` with ``data`` atomically; ``mode`` is set before any byte is written."""
+fsync_directory = _fsync_directory
+
+
+def write_atomically(path: Path, data: str | bytes, mode: int = 0o600, dir_mode: int = 0o700) -> bool:
+    """Replace ``path`` with ``data`` atomically; ``mode`` is set before any byte is written.
+
+    Returns True when the file and its directory entry were synced to disk, False when the
+    directory could not be synced (the file itself always is, before the rename).
+    """
     path = Path(path)
     create_parents(path.parent, dir_mode)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -91,4 +102,4 @@ def write_atomically(path: Path, data: str | bytes, mode: int = 0o600, dir_mode:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    return _fsync_directory(path.parent)

@@ -87,7 +87,7 @@ class KeychainLookup:
     """What one ``security find-generic-password`` run answered (never printed with its data)."""
 
     outcome: str  # "found", "absent", "no keychain", "locked", "denied", "canceled", "timeout",
-    #               "no security tool", "failed"
+    #               "no security tool", "failed"; "deleted" for delete()
     exit_code: int | None = None
     data: Secret[bytes] = field(default_factory=lambda: Secret(b""))
 
@@ -109,17 +109,42 @@ def lookup(security: str | None, account: str, service: str,
     del done  # no local keeps the raw password, should a traceback ever show locals
     if code == 0:
         return KeychainLookup("found", 0, Secret(_password_bytes(answer.reveal())))
+    return KeychainLookup(outcome_of(code), code)
+
+
+def outcome_of(code: int) -> str:
+    """What a non-zero exit of ``security`` means (the low byte of the OSStatus)."""
     if code == EXIT_NOT_FOUND:
-        return KeychainLookup("absent", code)
+        return "absent"
     if code in _NO_KEYCHAIN:
-        return KeychainLookup("no keychain", code)
+        return "no keychain"
     if code == EXIT_LOCKED:
-        return KeychainLookup("locked", code)
+        return "locked"
     if code == EXIT_AUTH_FAILED:
-        return KeychainLookup("denied", code)
+        return "denied"
     if code == EXIT_USER_CANCELED:
-        return KeychainLookup("canceled", code)
-    return KeychainLookup("failed", code)
+        return "canceled"
+    return "failed"
+
+
+def delete(security: str | None, account: str, service: str, timeout: float = LOOKUP_TIMEOUT) -> KeychainLookup:
+    """``security delete-generic-password -a ACCOUNT -s SERVICE``: outcome ``deleted``, or why not.
+
+    What ``security`` prints (the item's attributes, never its data) is not kept.
+    """
+    if not security:
+        return KeychainLookup("no security tool")
+    argv = [security, "delete-generic-password", "-a", account, "-s", service]
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return KeychainLookup("timeout")
+    except OSError:
+        return KeychainLookup("no security tool")
+    if done.returncode == 0:
+        return KeychainLookup("deleted", 0)
+    return KeychainLookup(outcome_of(done.returncode), done.returncode)
 
 
 def _password_bytes(stdout: bytes) -> bytes:

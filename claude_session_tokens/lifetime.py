@@ -17,12 +17,18 @@ from dataclasses import dataclass
 
 from .credentials import INFERENCE_SCOPE, OAuthSession
 from .findings import Finding
+from .manifest import iso_utc
 
 REFRESH_MARGIN_MS = 5 * 60 * 1000  # the CLI refreshes when fewer than 5 minutes remain
 HOUR_MS = 3600 * 1000
 FRESH_LOGIN = "pytest checks --fresh-login   (or: claude auth logout && claude auth login, then pytest checks)"
-POD_NOTE = ("the access token lasts ~8 h; the pod's CLI refreshes it itself and writes the new tokens "
-            "back, so the pod must copy the Secret into a writable emptyDir (not mount it read-only or via subPath)")
+EXAMPLE = "examples/claude-agent-statefulset.yaml"
+POD_NOTE = ("the access token lasts ~8 h; the pod's CLI refreshes it itself and writes the new tokens back, "
+            "so the pod must keep its copy on a writable persistent volume, seeded once from the Secret "
+            f"(never the Secret mounted read-only or via subPath): see {EXAMPLE}")
+# What is known about the length of a sign-in when the credentials do not state it.
+UNKNOWN_END = ("unknown: the credentials carry no refreshTokenExpiresAt and the CLI does not say; "
+               "reported sign-in lengths range from about a day to 30 days")
 
 
 def now_ms() -> int:
@@ -47,6 +53,7 @@ class Lifetime:
     min_validity_hours: float
     problems: tuple[str, ...]
     access_too_short: bool  # expired or < 5 minutes left: the prompt must not run
+    refresh_end_at_ms: int | None = None  # refreshTokenExpiresAt itself (epoch ms), when stated
 
     @property
     def access_hours_left(self) -> float:
@@ -58,14 +65,18 @@ class Lifetime:
 
     def lines(self) -> list[str]:
         """The report: hours left, never a token."""
-        end = ("not stated in the credentials" if self.refresh_end_ms_left is None
-               else hours(self.refresh_end_ms_left))
-        return [
-            f"access token: {hours(self.access_ms_left)}",
-            f"sign-in ends (refreshTokenExpiresAt): {end}",
+        lines = [f"access token: {hours(self.access_ms_left)}"]
+        if self.refresh_end_ms_left is not None:
+            lines.append(f"sign-in ends (refreshTokenExpiresAt): {hours(self.refresh_end_ms_left)}")
+        return lines + [
+            f"the pod can keep refreshing until: {self.pod_can_refresh_until()}",
             f"required: usable for {self.min_validity_hours:g} h (--min-validity)",
             f"note: {POD_NOTE}",
         ]
+
+    def pod_can_refresh_until(self) -> str:
+        """Until when the pod's CLI can renew its tokens: the sign-in's end, or plainly unknown."""
+        return pod_can_refresh_until(self.refresh_end_at_ms)
 
     def finding(self) -> Finding | None:
         if not self.problems:
@@ -120,4 +131,11 @@ def assess(session: OAuthSession, at_ms: int, min_validity_hours: float) -> Life
                             f"inside the {min_validity_hours:g} h window")
     return Lifetime(access_ms_left=access_left, refresh_end_ms_left=refresh_left,
                     min_validity_hours=min_validity_hours, problems=tuple(problems),
-                    access_too_short=too_short)
+                    access_too_short=too_short, refresh_end_at_ms=session.refresh_token_expires_at_ms)
+
+
+def pod_can_refresh_until(refresh_end_at_ms: int | None) -> str:
+    """``2026-12-28T05:00:00Z (refreshTokenExpiresAt)``, or :data:`UNKNOWN_END`."""
+    if refresh_end_at_ms is None:
+        return UNKNOWN_END
+    return f"{iso_utc(refresh_end_at_ms)} (refreshTokenExpiresAt); then a new capture is needed"

@@ -4,8 +4,8 @@
 what ``kubectl create secret generic NAME --from-file=KEY=PATH ... --namespace NS
 --dry-run=client -o yaml|json`` prints for the same files: keys sorted, values standard base64,
 ``creationTimestamp: null``. The tool adds only ``type: Opaque``, labels and annotations that
-help an operator (when it was captured, with which CLI, when it expires, which sign-in it is)
-and reveal nothing secret.
+help an operator (when it was captured, with which CLI, when it expires, until when the pod can
+keep refreshing it, which sign-in it is) and reveal nothing secret.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .payload import Payload
 
 TOOL = "claude-session-tokens"
 ANNOTATION_PREFIX = f"{TOOL}/"
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ def annotations(info: SecretInfo) -> dict[str, str]:
         "access-token-expires-at": iso_utc(info.access_token_expires_at_ms),
         "sign-in-expires-at": iso_utc(info.sign_in_expires_at_ms),
         "session-fingerprint": info.fingerprint,
+        # the end of the sign-in, after which no refresh works; "unknown" when the credentials do
+        # not state refreshTokenExpiresAt (the CLI does not say how long a sign-in lasts)
+        "pod-can-refresh-until": iso_utc(info.sign_in_expires_at_ms) or UNKNOWN,
     }
     return {ANNOTATION_PREFIX + k: v for k, v in values.items() if v}
 

@@ -85,6 +85,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--secret-format", "Output format of the Secret.", default="yaml", choices=("yaml", "json"),
            aliases=("-o", "--output")),
     Option("--dry-run", "Print the Secret to stdout instead of writing it (FR-007).", action="store_true"),
+    Option("--hand-off", "After the Secret is written and synced to disk, remove this machine's copy of "
+           "the captured session (the credentials file, or the macOS Keychain item) so the pod alone holds "
+           "it; never 'claude auth logout', which would end the pod's session too. Not with --dry-run.",
+           action="store_true"),
     Option("--kubernetes-version", "Kubernetes version to validate the Secret against (default: the "
            "newest kubernetes-validate knows).", metavar="X.Y.Z"),
     Option("--include", "Another file of the config dir to put into the Secret (repeatable).",
@@ -95,6 +99,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("--reports-dir", "Where summary.md (and, unless --junitxml says otherwise, junit.xml) "
            "are written (default: reports/ in the project).", metavar="DIR"),
 )
+
+
+NOT_WITH_DRY_RUN = ("--hand-off cannot be combined with --dry-run: the hand-off removes this machine's copy "
+                    "of the session only after the Secret has been written, and --dry-run writes nothing. "
+                    "Fix: drop one of them (preview with --dry-run first, then run with --hand-off)")
 
 
 def _default(dest: str) -> Any:
@@ -125,6 +134,7 @@ class Settings:
     secret_out: str | None = _default("secret_out")
     secret_format: str = _default("secret_format")
     dry_run: bool = _default("dry_run")
+    hand_off: bool = _default("hand_off")
     kubernetes_version: str | None = _default("kubernetes_version")
     include: tuple[str, ...] = _default("include")
     keep_credential_keys: bool = _default("keep_credential_keys")
@@ -136,6 +146,12 @@ class Settings:
         values = {o.dest: get(o.dest) for o in OPTIONS}
         values["include"] = tuple(values["include"] or ())
         return cls(project_root=project_root, **values)
+
+    def usage_problem(self) -> str | None:
+        """Why these options cannot be used together, or None."""
+        if self.hand_off and self.dry_run:
+            return NOT_WITH_DRY_RUN
+        return None
 
     def reports_path(self) -> Path:
         return Path(self.reports_dir) if self.reports_dir else self.project_root / "reports"

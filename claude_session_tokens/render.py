@@ -3,7 +3,9 @@
 Order matters (house rules 3 and 4): the gate first; then the exact bytes that will ship are
 judged once more; the manifest is built and validated offline; the destination is checked
 against git; only then is the file written, atomically and with mode 0600. ``--dry-run``
-stops before the write and hands the text back for printing. Nothing here talks to a cluster.
+stops before the write and hands the text back for printing. With ``--hand-off``, and only
+after the write succeeded and was synced, this machine's copy of the session is removed
+(handoff.py). Nothing here talks to a cluster.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from . import credentials as creds
 from .atomic import write_atomically
 from .findings import BUG_REPORT, Finding, FindingError
 from .git_safety import check_destination
+from .handoff import HandOff, hand_off
 from .lifetime import assess, now_ms
 from .manifest import SecretInfo, build_secret, data_size, serialise
 from .payload import Payload
@@ -41,6 +44,7 @@ class RenderResult:
     path: Path | None = None  # None in --dry-run
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    hand_off: HandOff | None = None  # None: --hand-off not given (or nothing was written)
 
 
 def cli_version(session: Any) -> str | None:
@@ -178,7 +182,7 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
     if refusal:
         raise FindingError(refusal)
     try:
-        write_atomically(path, result.text, mode=0o600, dir_mode=0o700)
+        synced = write_atomically(path, result.text, mode=0o600, dir_mode=0o700)
     except OSError as exc:
         raise FindingError(Finding(
             cause=f"The Secret could not be written to {path} ({exc.strerror or type(exc).__name__}).",
@@ -186,4 +190,6 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
             remedy=write_remedy(path, exc),
         )) from None
     result.path = path
+    if settings.hand_off:
+        result.hand_off = hand_off(session, path, result.text, synced)
     return result

@@ -24,6 +24,8 @@ from typing import Any, Sequence
 import pytest
 
 from . import gate
+from .handoff import OPTION as HAND_OFF
+from .lifetime import pod_can_refresh_until
 from .manifest import iso_utc
 from .options import OPTIONS
 from .platforms import is_windows
@@ -132,8 +134,12 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
                  _expiry_line("sign-in expires", result.info.sign_in_expires_at_ms, now)):
         if line:
             lines.append(line)
+    lines.append(f"  the pod can keep refreshing until: {pod_can_refresh_until(result.info.sign_in_expires_at_ms)}")
     lines.append("  (the pod's CLI refreshes the access token itself, as long as its copy is writable)")
     lines += [f"  note: {note}" for note in result.notes]
+    hand_off = getattr(result, "hand_off", None)
+    if hand_off is not None:
+        lines += ["", *(as_run_here(line) for line in hand_off.lines())]
     return lines
 
 
@@ -207,12 +213,20 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
     if result.namespace.startswith("$"):
         lines.append(f"  ({EXAMPLE_NAMESPACE} is an example: use your agent's namespace, or pass --namespace)")
     lines += [
-        "  In the pod, copy the Secret into a writable emptyDir with an init container and set",
-        "  CLAUDE_CONFIG_DIR to that directory (never mount it read-only in place or via subPath:",
-        f"  the CLI must rewrite its tokens). See {EXAMPLE}.",
-        "  Stop using this session on this machine once the pod has it: refresh tokens are",
-        "  single-use, and whichever side refreshes first signs the other out.",
+        "  In the pod, keep the session on a writable persistent volume, seeded once from the Secret",
+        "  by an init container, with CLAUDE_CONFIG_DIR there (never the Secret mounted read-only or",
+        f"  via subPath: the CLI rewrites its tokens). See {EXAMPLE}.",
     ]
+    hand_off = getattr(result, "hand_off", None)
+    if hand_off is None:
+        lines += [
+            "  This machine still holds the same session: refresh tokens are single-use, and whichever",
+            "  side refreshes first signs the other out. Stop using Claude here once the pod has it, or",
+            f"  {'write the file' if result.dry_run else 'run again'} with {HAND_OFF}: it removes this machine's copy",
+            "  without a logout (a logout would end the pod's session too).",
+        ]
+    else:
+        lines.append(f"  {as_run_here(hand_off.next_step())}")
     return lines
 
 

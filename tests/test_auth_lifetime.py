@@ -51,7 +51,7 @@ def test_lifetime_cases_in_the_suite(checks, profile, tmp_path, name):
         assert fake.events("prompt") == []
     else:
         assert len(fake.events("prompt")) == 1
-    assert "emptyDir" in run.summary_path.read_text()
+    assert "writable persistent volume, seeded once from the Secret" in run.summary_path.read_text()
     assert CANARY_MARKER not in run.every_text()
 
 

@@ -2,14 +2,20 @@
 
 ``FakeKeychain(directory)`` puts an executable ``security`` (and ``security.cmd`` for Windows
 runners) into ``directory``; prepend that directory to PATH. It answers
-``security find-generic-password -a ACCOUNT [-w] -s SERVICE`` like the real one:
+``security find-generic-password -a ACCOUNT [-w] -s SERVICE`` and
+``security delete-generic-password -a ACCOUNT -s SERVICE`` like the real one:
 
-- the item (matched by service *and* account) exists: its data on stdout and a newline, exit 0;
+- the item (matched by service *and* account) exists: its data on stdout and a newline, exit 0
+  (``delete-generic-password``: the item is removed, its attributes and "password has been
+  deleted." on stdout, never its data, exit 0);
 - no such item: ``security: SecKeychainSearchCopyNext: The specified item could not be found
   in the keychain.`` on stderr, exit 44;
 - state ``locked``: "User interaction is not allowed.", exit 36;
 - state ``denied``: "The user name or passphrase you entered is not correct.", exit 51;
-- state ``canceled``: "User canceled the operation.", exit 128.
+- state ``canceled``: "User canceled the operation.", exit 128;
+- state ``deny-delete``: lookups answer, deletions fail as for an item whose access control
+  does not let ``security`` change it ("The user name or passphrase you entered is not
+  correct.", exit 51).
 
 Every call's argv is appended to ``calls.jsonl`` so a test can prove what was asked and that
 no token was on the command line.
@@ -31,11 +37,12 @@ state = json.loads((HERE / "keychain.json").read_text())
 with open(HERE / "calls.jsonl", "a") as log:
     log.write(json.dumps(sys.argv[1:]) + "\n")
 args = sys.argv[1:]
-if not args or args[0] != "find-generic-password":
+if not args or args[0] not in ("find-generic-password", "delete-generic-password"):
     sys.stderr.write("security: unknown command in this fake\n"); sys.exit(2)
+delete = args[0] == "delete-generic-password"
 opts, i, show = {}, 1, False
 while i < len(args):
-    if args[i] == "-w":
+    if args[i] == "-w" and not delete:
         show = True; i += 1
     elif args[i] in ("-a", "-s") and i + 1 < len(args):
         opts[args[i]] = args[i + 1]; i += 2
@@ -48,11 +55,21 @@ ERRORS = {
     "canceled": (128, "User canceled the operation."),
     "nokeychain": (37, "A default keychain could not be found."),
 }
+if mode == "deny-delete" and delete:
+    mode = "denied"
 if mode in ERRORS:
     code, text = ERRORS[mode]
     sys.stderr.write("security: SecKeychainSearchCopyNext: " + text + "\n"); sys.exit(code)
 for item in state.get("items", []):
     if item["service"] == opts.get("-s") and item["account"] == opts.get("-a"):
+        if delete:
+            state["items"].remove(item)
+            tmp = HERE / "keychain.json.tmp"
+            tmp.write_text(json.dumps(state)); tmp.replace(HERE / "keychain.json")
+            sys.stdout.write('keychain: "/Users/dev/Library/Keychains/login.keychain-db"\nclass: "genp"\n'
+                             'attributes:\n    "acct"<blob>="' + item["account"] + '"\n'
+                             '    "svce"<blob>="' + item["service"] + '"\npassword has been deleted.\n')
+            sys.exit(0)
         if show:
             data = bytes.fromhex(item["hex"])
             sys.stdout.buffer.write(data + b"\n")
@@ -92,7 +109,7 @@ class FakeKeychain:
         return self
 
     def set_mode(self, mode: str) -> "FakeKeychain":
-        """``normal``, ``locked``, ``denied``, ``canceled`` or ``nokeychain``."""
+        """``normal``, ``locked``, ``denied``, ``canceled``, ``nokeychain`` or ``deny-delete``."""
         self.mode = mode
         self._save()
         return self
@@ -102,6 +119,10 @@ class FakeKeychain:
         if not log.exists():
             return []
         return [json.loads(line) for line in log.read_text().splitlines() if line]
+
+    def stored(self) -> list[dict]:
+        """The items as the fake holds them now (``service``, ``account``, ``hex`` of the data)."""
+        return json.loads((self.dir / "keychain.json").read_text())["items"]
 
     def path_with_fake(self, path: str | None = None) -> str:
         """PATH with this fake first."""
