@@ -30,7 +30,7 @@ from .platforms import is_windows
 from .plugin import CHECKS_DIR, PROJECT_ROOT, Ledger, ledger
 from .spent_session import FRESH_LOGIN_RUN, SESSION_SPENT, SPENT_LINE
 
-EXAMPLE = "examples/claude-agent-deployment.yaml"
+EXAMPLE = "examples/claude-agent-statefulset.yaml"
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
 exit codes: 0 the Secret was rendered (written, or printed with --dry-run);

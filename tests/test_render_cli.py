@@ -72,7 +72,7 @@ def test_passing_run_writes_the_secret_and_says_what_next(cli):
         assert f"{key}" in out and f"{size} bytes" in out
     assert "access token expires:" in out
     assert f"NAMESPACE=agents envsubst '${{NAMESPACE}}' < {shlex.quote(str(cli.secret))} | kubectl apply -f -" in out
-    assert "emptyDir" in out and "CLAUDE_CONFIG_DIR" in out and "examples/claude-agent-deployment.yaml" in out
+    assert "emptyDir" in out and "CLAUDE_CONFIG_DIR" in out and "examples/claude-agent-statefulset.yaml" in out
     if os.name != "nt":
         assert stat.S_IMODE(cli.secret.stat().st_mode) == 0o600
     assert (cli.out / "reports" / "junit.xml").exists() and (cli.out / "reports" / "summary.md").exists()
