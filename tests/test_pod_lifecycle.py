@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,12 +96,12 @@ class Cluster:
         return files, Tokens((access, refresh))
 
     def secret(self, manifest: pod.Manifest, files: dict[str, bytes]) -> KubeletSecretVolume:
-        volume = KubeletSecretVolume(self._dir("secret"), manifest.secret_mode(), manifest.fs_group)
+        volume = KubeletSecretVolume(self._dir("secret"), manifest.secret_mode(), pod.user(manifest)[1])
         volume.write(files)
         return volume
 
     def volume(self, manifest: pod.Manifest, mode: int = 0o2775) -> Path:
-        return pod.persistent_volume(self._dir("volume"), manifest.fs_group, mode)
+        return pod.persistent_volume(self._dir("volume"), pod.user(manifest)[1], mode)
 
     def init(self, manifest: pod.Manifest, secret: KubeletSecretVolume, config: Path) -> pod.Run:
         names = {manifest.secret_volume(): secret.directory, "claude-config": config}
@@ -134,6 +135,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the pod tier emulates a Linux node (busybox, mount namespaces): Linux only")
     ready, why = pod.supported()
     if not ready:
         pytest.fail(f"The pod tier cannot run here: {why}.", pytrace=False)
@@ -168,8 +171,27 @@ def assert_pod_owned(config: Path, uid: int, names=(".credentials.json", ".claud
     assert leftovers == []
 
 
+def uid(manifest: pod.Manifest) -> int:
+    return pod.user(manifest)[0]
+
+
 def sha256(data: bytes) -> str:
+    """Files with tokens are compared by digest: a failed comparison never shows their bytes."""
     return hashlib.sha256(data).hexdigest()
+
+
+def digest(path: Path) -> str:
+    return sha256(path.read_bytes())
+
+
+class Content:
+    """A test's credentials file content; its repr hides the (canary) tokens, even under ``-l``."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"<{len(self.data)} bytes, masked>"
 
 
 @dataclass
@@ -188,10 +210,10 @@ def first_pod(cluster, sts) -> FirstPod:
     config = cluster.volume(sts)
     init = cluster.init(sts, secret, config)
     assert init.returncode == 0, init.output
-    assert "seeded /claude from the capture in the Secret" in init.stdout
+    assert "from the capture in the Secret" in init.stdout
     assert (config / MARKER).read_text().strip() == sha256(files[".credentials.json"])
-    assert (config / ".credentials.json").read_bytes() == files[".credentials.json"]
-    assert_pod_owned(config, sts.uid)
+    assert digest(config / ".credentials.json") == sha256(files[".credentials.json"])
+    assert_pod_owned(config, uid(sts))
     agent = cluster.agent(sts, config)
     assert agent.ok, agent.seen()
     return FirstPod(secret, files, config, agent)
@@ -205,17 +227,17 @@ def test_first_pod_refreshes_and_the_volume_holds_the_new_tokens(cluster, sts, f
     assert first_pod.run.api == [f"{login} A2 -> 200"], first_pod.run.seen()
     assert cluster.tokens_on(first_pod.config) == [f"{login} A2", f"{login} R2"]
     # the CLI's own rewrite is a regular 0600 file of the pod's user too; the marker is unchanged
-    assert_pod_owned(first_pod.config, sts.uid)
+    assert_pod_owned(first_pod.config, uid(sts))
     assert (first_pod.config / MARKER).read_text().strip() == sha256(first_pod.files[".credentials.json"])
 
 
 def test_init_rerun_in_the_same_pod_keeps_the_refreshed_tokens(cluster, sts, first_pod):
-    refreshed = (first_pod.config / ".credentials.json").read_bytes()
+    refreshed = digest(first_pod.config / ".credentials.json")
     again = cluster.init(sts, first_pod.secret, first_pod.config)
     assert again.returncode == 0, again.output
     assert "kept the session on the volume" in again.stdout
-    assert (first_pod.config / ".credentials.json").read_bytes() == refreshed
-    assert_pod_owned(first_pod.config, sts.uid)
+    assert digest(first_pod.config / ".credentials.json") == refreshed
+    assert_pod_owned(first_pod.config, uid(sts))
     agent = cluster.agent(sts, first_pod.config)
     login = first_pod.run.refreshes[0].split()[0]
     assert agent.ok and agent.api == [f"{login} A2 -> 200"] and agent.refreshes == [], agent.seen()
@@ -243,7 +265,7 @@ def test_eight_hours_later_a_replacement_pod_refreshes_again(cluster, sts, first
     assert agent.refreshes == [f"{login} R2"], agent.seen()
     assert agent.api == [f"{login} A2 -> 401", f"{login} A3 -> 200"], agent.seen()
     assert cluster.tokens_on(first_pod.config) == [f"{login} A3", f"{login} R3"]
-    assert_pod_owned(first_pod.config, sts.uid)
+    assert_pod_owned(first_pod.config, uid(sts))
 
 
 def test_a_new_capture_applied_to_the_secret_is_used_by_the_next_pod(cluster, sts, first_pod):
@@ -253,10 +275,10 @@ def test_a_new_capture_applied_to_the_secret_is_used_by_the_next_pod(cluster, st
     new_login = cluster.chain.name(tokens[1]).split()[0]
     assert new_login != old_login
     init = cluster.init(sts, first_pod.secret, first_pod.config)
-    assert init.returncode == 0 and "seeded /claude from the capture in the Secret" in init.stdout, init.output
+    assert init.returncode == 0 and "from the capture in the Secret" in init.stdout, init.output
     assert (first_pod.config / MARKER).read_text().strip() == sha256(files[".credentials.json"])  # updated
-    assert (first_pod.config / ".credentials.json").read_bytes() == files[".credentials.json"]
-    assert_pod_owned(first_pod.config, sts.uid)
+    assert digest(first_pod.config / ".credentials.json") == sha256(files[".credentials.json"])
+    assert_pod_owned(first_pod.config, uid(sts))
     agent = cluster.agent(sts, first_pod.config)
     assert agent.ok, agent.seen()
     assert agent.refreshes == [f"{new_login} R1"] and agent.api == [f"{new_login} A2 -> 200"], agent.seen()
@@ -276,13 +298,13 @@ def test_a_dead_session_without_a_newer_capture_stops_the_init_with_the_recaptur
     assert len(agent.refreshes) == 1 and agent.refreshes[0].endswith(" R1"), agent.seen()
     wiped = json.loads((config / ".credentials.json").read_bytes())["claudeAiOauth"]
     assert (wiped["accessToken"], wiped["refreshToken"], wiped["expiresAt"]) == ("", "", 0)  # the CLI's wipe
-    before = (config / ".credentials.json").read_bytes()
+    before = digest(config / ".credentials.json")
 
     stopped = cluster.init(sts, secret, config)  # the next pod, with no newer capture in the Secret
     assert stopped.returncode != 0
     assert "is spent" in stopped.stdout and "the Secret holds no newer capture" in stopped.stdout
     assert RECAPTURE in stopped.stdout
-    assert (config / ".credentials.json").read_bytes() == before  # the init changed nothing
+    assert digest(config / ".credentials.json") == before  # the init changed nothing
 
     fresh, _ = cluster.capture()  # recapture, applied: the next pod starts again
     secret.write(fresh)
@@ -332,21 +354,21 @@ def one_line(data) -> bytes:
 
 
 @pytest.mark.parametrize("content, alive", [
-    pytest.param(one_line({"claudeAiOauth": ALIVE}), True, id="alive, one line"),
-    pytest.param(json.dumps({"claudeAiOauth": ALIVE}, indent=2).encode(), True, id="alive, pretty-printed"),
-    pytest.param(json.dumps({"claudeAiOauth": ALIVE}, indent=2).replace("\n", "\r\n").encode(), True, id="alive, CRLF"),
-    pytest.param(one_line({**MCP_DEAD, "claudeAiOauth": ALIVE}), True, id="alive, a dead MCP entry before"),
-    pytest.param(one_line({"claudeAiOauth": ALIVE, **MCP_DEAD}), True, id="alive, a dead MCP entry after"),
-    pytest.param(one_line({"claudeAiOauth": DEAD}), False, id="wiped by the CLI"),
-    pytest.param(json.dumps({"claudeAiOauth": DEAD}).encode(), False, id="wiped, with spaces"),
-    pytest.param(json.dumps({"claudeAiOauth": DEAD}, indent=2).encode(), False, id="wiped, pretty-printed"),
-    pytest.param(one_line({"claudeAiOauth": {**DEAD, "refreshToken": None}}), False, id="refreshToken null"),
-    pytest.param(one_line({"claudeAiOauth": {"accessToken": "a"}}), False, id="no refreshToken"),
-    pytest.param(one_line({"claudeAiOauth": DEAD, **MCP_ALIVE}), False, id="wiped, a live MCP entry after"),
-    pytest.param(one_line({**MCP_ALIVE, "claudeAiOauth": DEAD}), False, id="wiped, a live MCP entry before"),
-    pytest.param(one_line(MCP_ALIVE), False, id="no claudeAiOauth"),
-    pytest.param(b"{}", False, id="empty object"),
-    pytest.param(b"", False, id="empty file"),
+    pytest.param(Content(one_line({"claudeAiOauth": ALIVE})), True, id="alive, one line"),
+    pytest.param(Content(json.dumps({"claudeAiOauth": ALIVE}, indent=2).encode()), True, id="alive, pretty-printed"),
+    pytest.param(Content(json.dumps({"claudeAiOauth": ALIVE}, indent=2).replace("\n", "\r\n").encode()), True, id="alive, CRLF"),
+    pytest.param(Content(one_line({**MCP_DEAD, "claudeAiOauth": ALIVE})), True, id="alive, a dead MCP entry before"),
+    pytest.param(Content(one_line({"claudeAiOauth": ALIVE, **MCP_DEAD})), True, id="alive, a dead MCP entry after"),
+    pytest.param(Content(one_line({"claudeAiOauth": DEAD})), False, id="wiped by the CLI"),
+    pytest.param(Content(json.dumps({"claudeAiOauth": DEAD}).encode()), False, id="wiped, with spaces"),
+    pytest.param(Content(json.dumps({"claudeAiOauth": DEAD}, indent=2).encode()), False, id="wiped, pretty-printed"),
+    pytest.param(Content(one_line({"claudeAiOauth": {**DEAD, "refreshToken": None}})), False, id="refreshToken null"),
+    pytest.param(Content(one_line({"claudeAiOauth": {"accessToken": "a"}})), False, id="no refreshToken"),
+    pytest.param(Content(one_line({"claudeAiOauth": DEAD, **MCP_ALIVE})), False, id="wiped, a live MCP entry after"),
+    pytest.param(Content(one_line({**MCP_ALIVE, "claudeAiOauth": DEAD})), False, id="wiped, a live MCP entry before"),
+    pytest.param(Content(one_line(MCP_ALIVE)), False, id="no claudeAiOauth"),
+    pytest.param(Content(b"{}"), False, id="empty object"),
+    pytest.param(Content(b""), False, id="empty file"),
 ])
 def test_init_tells_a_live_session_on_the_volume_from_a_spent_one(cluster, sts, content, alive):
     files, _ = cluster.capture()
@@ -354,12 +376,12 @@ def test_init_tells_a_live_session_on_the_volume_from_a_spent_one(cluster, sts, 
     config = cluster.volume(sts)
     assert cluster.init(sts, secret, config).returncode == 0
     target = config / ".credentials.json"
-    target.write_bytes(content)  # what the CLI left on the volume
-    os.chown(target, sts.uid, sts.gid)
+    target.write_bytes(content.data)  # what the CLI left on the volume
+    os.chown(target, *pod.user(sts))
     again = cluster.init(sts, secret, config)
     assert (again.returncode == 0) == alive, again.output
     assert (RECAPTURE in again.stdout) == (not alive)
-    assert target.read_bytes() == content  # never re-seeded from the (same) capture
+    assert digest(target) == sha256(content.data)  # never re-seeded from the (same) capture
     assert_no_leak(again.output, "the init container's output", [ALIVE["refreshToken"], MCP_ALIVE["mcpOAuth"]["srv|1"]["refreshToken"]])
 
 
@@ -390,13 +412,14 @@ def test_seeding_replaces_symlinks_and_leftovers_with_regular_files(cluster, sts
     (config / ".claude.json.seeding").write_bytes(b"half a file from a crashed seed")
     run = cluster.init(sts, secret, config)
     assert run.returncode == 0, run.output
-    assert_pod_owned(config, sts.uid, names=(".credentials.json", ".claude.json", "settings.json", MARKER))
-    for key, content in files.items():
-        assert (config / key).read_bytes() == content
+    assert_pod_owned(config, uid(sts), names=(".credentials.json", ".claude.json", "settings.json", MARKER))
+    for key in files:
+        assert digest(config / key) == sha256(files[key]), key
     assert elsewhere.read_bytes() == b"untouched"
     assert stat.S_IMODE(config.stat().st_mode) & 0o070 == 0o070  # the config dir stays group-writable
 
 
+@pytest.mark.skipif(not pod.namespaces(), reason="path substitution: there are no mounts to check without root")
 def test_the_init_runs_as_the_pod_user_on_a_read_only_root_with_the_manifest_mounts(cluster, sts):
     """The harness itself: what the init container sees is what the manifest gives it."""
     secret = cluster.secret(sts, {".credentials.json": b"x"})

@@ -13,6 +13,12 @@ As root on Linux every container runs in its own private mount namespace (``unsh
   directory of a ``mountPath`` that does not exist here (``/home``), each volume bind-mounted at
   its ``mountPath``, the manifest's ``env`` as is, and ``setpriv`` to the pod's user.
 
+Without root (a CI runner's ordinary user) the same runs use **path substitution** instead:
+every ``mountPath`` in the init's command is replaced by the volume's directory, the command
+runs under the real busybox ``sh`` with only the busybox applets on PATH, and the agent gets
+``CLAUDE_CONFIG_DIR``, ``HOME`` and ``TMPDIR`` pointing at the test's directories; everything
+runs as the current user, who then stands for the pod's user (``user()``).
+
 Nothing is mounted outside those namespaces, and they end with the process. The volumes are
 plain directories under one base directory (outside pytest's 0700 temporary root, so the pod's
 user can reach them), laid out as the kubelet lays them out (helpers/kubelet_volume.py for a
@@ -22,9 +28,11 @@ Secret; for a PV or emptyDir the root owned by root, group ``fsGroup``, mode 277
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,14 +45,29 @@ IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # t
 
 
 def supported() -> tuple[bool, str]:
+    if os.name == "nt":
+        return False, "a Linux pod's init cannot run on Windows"
     if not os.path.exists(BUSYBOX):
         return False, f"{BUSYBOX} is missing: apt-get install busybox (.ci/run does this)"
-    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and os.uname().sysname == "Linux"):
-        return False, "the pod tier needs root on Linux (mount namespaces, chroot, chown to the pod's user)"
-    for tool in ("unshare", "chroot", "setpriv", "mount"):
-        if not shutil.which(tool):
-            return False, f"{tool} is missing (util-linux / coreutils)"
+    if namespaces():
+        for tool in ("unshare", "chroot", "setpriv", "mount"):
+            if not shutil.which(tool):
+                return False, f"{tool} is missing (util-linux / coreutils)"
     return True, ""
+
+
+def namespaces() -> bool:
+    """True: mount namespaces, chroot and the pod's uid (root on Linux); False: path substitution."""
+    if os.environ.get("CST_POD_TIER") == "substitution":  # to try the fallback as root
+        return False
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and os.uname().sysname == "Linux"
+
+
+def user(manifest: "Manifest") -> tuple[int, int]:
+    """(uid, gid) the containers really run as: the pod's, or the current user's without root."""
+    if namespaces():
+        return manifest.uid, manifest.fs_group
+    return os.getuid(), os.getgid()
 
 
 @dataclass
@@ -159,10 +182,24 @@ def _in_namespace(lines: list[str], argv: list[str], env: dict[str, str], timeou
     return Run(done.returncode, done.stdout, done.stderr)
 
 
+def _substitute(text: str, paths: dict[str, str]) -> str:
+    for mount_path, directory in sorted(paths.items(), key=lambda item: -len(item[0])):
+        text = re.sub(r"(?<![\w./-])" + re.escape(mount_path) + r"(?![\w.-])", directory, text)
+    return text
+
+
 def run_init(manifest: Manifest, image: Path, volumes: dict[str, Path], container: dict | None = None,
              timeout: float = 60) -> Run:
     """The init container's ``command`` (parsed from the manifest) in the busybox image root."""
     container = container or manifest.init
+    if not namespaces():
+        paths = {m["mountPath"]: str(volumes[m["name"]]) for m in container["volumeMounts"]}
+        argv = [_substitute(a, paths) for a in [*container["command"], *container.get("args", [])]]
+        argv[0] = str(image / "bin" / argv[0]) if "/" not in argv[0] else argv[0]
+        env = {"PATH": str(image / "bin"), **manifest.env(container)}
+        done = subprocess.run(argv, env=env, cwd=str(image), capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
+        return Run(done.returncode, done.stdout, done.stderr)
     read_only_root = container.get("securityContext", {}).get("readOnlyRootFilesystem", False)
     binds = [(str(image), str(image), read_only_root), ("/dev/null", str(image / "dev" / "null"), False)]
     for mount in container["volumeMounts"]:
@@ -179,6 +216,18 @@ def run_agent(manifest: Manifest, volumes: dict[str, Path], argv: list[str], ext
               timeout: float = 120) -> Run:
     """``argv`` (the real CLI) as the agent container: its mounts, its env, the pod's user."""
     container = manifest.agent
+    if not namespaces():
+        paths = {m["mountPath"]: str(volumes[m["name"]]) for m in container["volumeMounts"]}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **extra_env,
+               **{k: _substitute(v, paths) for k, v in manifest.env(container).items()}}
+        scratch = Path(paths.get("/tmp") or tempfile.mkdtemp())
+        env["TMPDIR"] = str(scratch)
+        home = scratch / "home"  # the image's HOME, not a volume: fresh with every pod
+        env["HOME"] = str(home)
+        home.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(argv, env=env, cwd=str(home), capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
+        return Run(done.returncode, done.stdout, done.stderr)
     lines, covered = [], set()
     binds = []
     for mount in container["volumeMounts"]:
@@ -200,6 +249,7 @@ def run_agent(manifest: Manifest, volumes: dict[str, Path], argv: list[str], ext
 def persistent_volume(path: Path, fs_group: int, mode: int = 0o2775) -> Path:
     """A fresh PV (or emptyDir, mode 2777) root as the kubelet leaves it with an ``fsGroup``."""
     path.mkdir(parents=True)
-    os.chown(path, 0, fs_group)
+    if namespaces():
+        os.chown(path, 0, fs_group)
     path.chmod(mode)
     return path
