@@ -211,7 +211,7 @@ def first_pod(cluster, sts) -> FirstPod:
     init = cluster.init(sts, secret, config)
     assert init.returncode == 0, init.output
     assert "from the capture in the Secret" in init.stdout
-    assert (config / MARKER).read_text().strip() == sha256(files[".credentials.json"])
+    assert (config / MARKER).read_text().split() == [sha256(files[".credentials.json"])]
     assert digest(config / ".credentials.json") == sha256(files[".credentials.json"])
     assert_pod_owned(config, uid(sts))
     agent = cluster.agent(sts, config)
@@ -228,7 +228,7 @@ def test_first_pod_refreshes_and_the_volume_holds_the_new_tokens(cluster, sts, f
     assert cluster.tokens_on(first_pod.config) == [f"{login} A2", f"{login} R2"]
     # the CLI's own rewrite is a regular 0600 file of the pod's user too; the marker is unchanged
     assert_pod_owned(first_pod.config, uid(sts))
-    assert (first_pod.config / MARKER).read_text().strip() == sha256(first_pod.files[".credentials.json"])
+    assert (first_pod.config / MARKER).read_text().split() == [sha256(first_pod.files[".credentials.json"])]
 
 
 def test_init_rerun_in_the_same_pod_keeps_the_refreshed_tokens(cluster, sts, first_pod):
@@ -276,7 +276,9 @@ def test_a_new_capture_applied_to_the_secret_is_used_by_the_next_pod(cluster, st
     assert new_login != old_login
     init = cluster.init(sts, first_pod.secret, first_pod.config)
     assert init.returncode == 0 and "from the capture in the Secret" in init.stdout, init.output
-    assert (first_pod.config / MARKER).read_text().strip() == sha256(files[".credentials.json"])  # updated
+    # the marker now lists both captures, the new one last
+    assert (first_pod.config / MARKER).read_text().split() == [sha256(first_pod.files[".credentials.json"]),
+                                                               sha256(files[".credentials.json"])]
     assert digest(first_pod.config / ".credentials.json") == sha256(files[".credentials.json"])
     assert_pod_owned(first_pod.config, uid(sts))
     agent = cluster.agent(sts, first_pod.config)
@@ -284,6 +286,13 @@ def test_a_new_capture_applied_to_the_secret_is_used_by_the_next_pod(cluster, st
     assert agent.refreshes == [f"{new_login} R1"] and agent.api == [f"{new_login} A2 -> 200"], agent.seen()
     assert not any(name.startswith(old_login) for name in agent.api + agent.refreshes)
     assert cluster.tokens_on(first_pod.config) == [f"{new_login} A2", f"{new_login} R2"]
+
+    # the older Secret applied again (a GitOps rollback): never seeded again, its tokens are spent
+    first_pod.secret.write(first_pod.files)
+    rollback = cluster.init(sts, first_pod.secret, first_pod.config)
+    assert rollback.returncode == 0 and "kept the session on the volume" in rollback.stdout, rollback.output
+    assert cluster.tokens_on(first_pod.config) == [f"{new_login} A2", f"{new_login} R2"]
+    assert cluster.agent(sts, first_pod.config).ok
 
 
 def test_a_dead_session_without_a_newer_capture_stops_the_init_with_the_recapture_command(cluster, sts):
