@@ -25,14 +25,13 @@ import pytest
 
 from . import gate
 from .handoff import OPTION as HAND_OFF
-from .lifetime import pod_can_refresh_until
+from .lifetime import EXAMPLE, pod_can_refresh_until
 from .manifest import iso_utc
 from .options import OPTIONS
 from .platforms import is_windows
 from .plugin import CHECKS_DIR, PROJECT_ROOT, Ledger, ledger
 from .spent_session import FRESH_LOGIN_RUN, SESSION_SPENT, SPENT_LINE
 
-EXAMPLE = "examples/claude-agent-deployment.yaml"
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
 exit codes: 0 the Secret was rendered (written, or printed with --dry-run);

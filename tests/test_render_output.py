@@ -148,27 +148,73 @@ def test_refused_includes_name_the_reason(made, name, reason):
     assert name in detail and reason in detail
 
 
-def test_example_deployment_is_strictly_valid_and_mounts_a_writable_copy():
-    path = ROOT / "examples" / "claude-agent-deployment.yaml"
+def _example(name: str) -> tuple[list[dict], str]:
+    path = ROOT / "examples" / name
     docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
     assert docs
     for doc in docs:
         for version in (known_versions()[0], kubernetes_validate.latest_version()):
             kubernetes_validate.validate(doc, version, strict=True)
-    spec = docs[0]["spec"]["template"]["spec"]
+    return docs, path.read_text()
+
+
+def _config_dir_mount(spec: dict) -> tuple[str, dict, str]:
+    """(the Secret's volume name, the agent's config-dir mount, CLAUDE_CONFIG_DIR)."""
     volumes = {v["name"]: v for v in spec["volumes"]}
     secret_volume = next(n for n, v in volumes.items() if "secret" in v)
     assert volumes[secret_volume]["secret"]["secretName"] == "claude-session-tokens"
     agent = spec["containers"][0]
     config_dir = next(e["value"] for e in agent["env"] if e["name"] == "CLAUDE_CONFIG_DIR")
     mount = next(m for m in agent["volumeMounts"] if m["mountPath"] == config_dir)
-    assert "emptyDir" in volumes[mount["name"]] and not mount.get("readOnly") and "subPath" not in mount
+    assert not mount.get("readOnly") and "subPath" not in mount
     assert all(m["name"] != secret_volume for m in agent["volumeMounts"])  # never the Secret in place
     init = spec["initContainers"][0]
     assert {m["name"] for m in init["volumeMounts"]} == {secret_volume, mount["name"]}
+    return secret_volume, mount, config_dir
+
+
+def test_example_emptydir_is_strictly_valid_and_marked_as_losing_the_session():
+    docs, text = _example("claude-agent-emptydir.yaml")
+    spec = docs[0]["spec"]["template"]["spec"]
+    _, mount, _ = _config_dir_mount(spec)
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert "emptyDir" in volumes[mount["name"]]
     assert docs[0]["spec"]["replicas"] == 1 and docs[0]["spec"]["strategy"]["type"] == "Recreate"
-    text = path.read_text()
     assert "subPath" in text and "read-only" in text and "single-use" in text  # the comments explain why
+    assert text.startswith("# WARNING: THIS DESIGN LOSES THE SESSION WHEN THE POD IS REPLACED.")
+    assert "examples/claude-agent-statefulset.yaml" in text.split("\n\n")[0][:400]
+
+
+def test_example_statefulset_keeps_the_session_on_a_persistent_volume():
+    docs, text = _example("claude-agent-statefulset.yaml")
+    assert len(docs) == 1 and docs[0]["kind"] == "StatefulSet"
+    sts = docs[0]["spec"]
+    assert sts["replicas"] == 1
+    spec = sts["template"]["spec"]
+    secret_volume, mount, _ = _config_dir_mount(spec)
+    # the config dir is the claim of the volumeClaimTemplate, ReadWriteOnce, not a pod volume
+    claims = {c["metadata"]["name"]: c["spec"] for c in sts["volumeClaimTemplates"]}
+    assert mount["name"] in claims and mount["name"] not in {v["name"] for v in spec["volumes"]}
+    assert claims[mount["name"]]["accessModes"] == ["ReadWriteOnce"]
+    assert sts["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    # the pod's user owns the files; the kubelet does not re-walk the volume on every mount
+    security = spec["securityContext"]
+    assert security["runAsUser"] == 1000 and security["fsGroup"] == 1000 and security["runAsNonRoot"]
+    assert security["fsGroupChangePolicy"] == "OnRootMismatch"
+    # the init script runs under sh -c, mounts the Secret read-only
+    init = spec["initContainers"][0]
+    assert init["image"].startswith("busybox") and init["command"][:2] == ["sh", "-c"]
+    assert len(init["command"]) == 3
+    assert all(m.get("readOnly") for m in init["volumeMounts"] if m["name"] == secret_volume)
+    script = init["command"][2]
+    assert "sha256sum" in script and "python render_secret.py --fresh-login" in script
+    assert "cp -L" in script and "mv -f" in script and "chmod 600" in script
+    # the comments tell the user what they must know
+    for needed in ("encrypt", "storage class", "ReadWriteOnce", "Terminating", "--force", "two writers",
+                   "Never share this volume", "python render_secret.py --hand-off",
+                   "python render_secret.py --fresh-login", "kubectl rollout restart statefulset/claude-agent",
+                   "docs/pod-lifecycle.md", "single-use", "subPath", "read-only"):
+        assert needed in text, needed
 
 
 def test_to_json_is_kubectl_style_indentation():

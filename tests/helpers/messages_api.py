@@ -21,6 +21,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 from .loopback import LoopbackServer
 
@@ -56,6 +57,7 @@ class MessagesAPI(LoopbackServer):
     """The fake API. ``accept`` is the one access token that works; ``status`` forces an answer."""
 
     accept: str | None = None
+    accepts: Callable[[str], bool] | None = None  # instead of accept: e.g. TokenChain.accepts
     status: int | None = None  # e.g. 401: every Messages call answered so, whatever the token
     reply: str = REPLY_TEXT
     requests: list[SeenRequest] = field(default_factory=list)
@@ -90,6 +92,8 @@ class MessagesAPI(LoopbackServer):
     def authorized(self, seen: SeenRequest) -> bool:
         if self.status is not None:
             return False
+        if self.accepts is not None:
+            return bool(seen.bearer) and self.accepts(seen.bearer)
         return self.accept is not None and (seen.bearer == self.accept or seen.api_key == self.accept)
 
 

@@ -11,6 +11,11 @@ test gives the CLI ``HTTPS_PROXY=http://127.0.0.1:<port>`` (this proxy) and
   (rotation, as the real server does), once: a second refresh gets ``invalid_grant``;
 - refuses every other ``CONNECT`` (403) and every plain proxied request (405), so nothing the
   CLI sends can leave the machine;
+- or, given a ``TokenChain``, answers as the real sign-in service does over a session's whole
+  life: each refresh token works exactly once and yields the next generation
+  (A1/R1 -> A2/R2 -> A3/R3 ...), a spent or unknown one gets ``invalid_grant``; the chain also
+  says which access tokens the Messages API should accept (``MessagesAPI(accepts=chain.accepts)``)
+  and can expire them server-side (the "8 hours later" of a long-lived pod);
 - records what it saw: every ``CONNECT`` target, every refresh (the refresh token presented),
   and any other request on the token host, with no headers, so the lists are safe to show in
   an assertion message... except ``refresh_tokens_seen``, which holds token values: compare it,
@@ -37,12 +42,69 @@ SOCKET_TIMEOUT = 10.0
 SCOPES = "user:inference user:profile user:sessions:claude_code"
 
 
+class TokenChain:
+    """Sessions with single-use refresh tokens. ``login()`` starts a session (a capture): its
+    first access and refresh token, named ``"login1 A1"``/``"login1 R1"``; ``refresh(R)`` spends
+    R once and issues the next generation. Token values are canaries (they contain CANARY), so
+    helpers/leaks.py finds them; compare them through ``name()``, never print them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[str, str] = {}
+        self._next: dict[str, tuple[int, int]] = {}  # live refresh token -> (login, generation)
+        self._live_access: set[str] = set()
+        self.logins = 0
+
+    def _mint(self, login: int, generation: int) -> tuple[str, str]:
+        access = f"sk-ant-oat01-CANARYlogin{login}ACCESSgen{generation}-0123456789abcdefghijklmnopqrstuvwxyzXYZ"
+        refresh = f"sk-ant-ort01-CANARYlogin{login}REFRESHgen{generation}-0123456789abcdefghijklmnopqrstuvwxyzXYZ"
+        self._names[access] = f"login{login} A{generation}"
+        self._names[refresh] = f"login{login} R{generation}"
+        self._next[refresh] = (login, generation)
+        self._live_access.add(access)
+        return access, refresh
+
+    def login(self) -> tuple[str, str]:
+        with self._lock:
+            self.logins += 1
+            return self._mint(self.logins, 1)
+
+    def refresh(self, refresh_token: str) -> tuple[str, str] | None:
+        """The next (access, refresh) for a live refresh token, which is spent from now on."""
+        with self._lock:
+            found = self._next.pop(refresh_token, None)
+            if found is None:
+                return None
+            return self._mint(found[0], found[1] + 1)
+
+    def accepts(self, access_token: str) -> bool:
+        with self._lock:
+            return access_token in self._live_access
+
+    def expire_access_tokens(self) -> None:
+        """Server-side expiry: every access token issued so far is refused from now on."""
+        with self._lock:
+            self._live_access.clear()
+
+    def name(self, token: str | None) -> str:
+        return self._names.get(token or "", "an unknown token" if token else "empty")
+
+    def names(self, tokens) -> list[str]:
+        return [self.name(t) for t in tokens]
+
+    def tokens(self) -> list[str]:
+        """Every token value issued (for leak checks)."""
+        with self._lock:
+            return list(self._names)
+
+
 @dataclass
 class OAuthRefreshProxy(LoopbackServer):
     certificates: Certificates
-    new_access: str
-    new_refresh: str
+    new_access: str = ""
+    new_refresh: str = ""
     expires_in: int = 8 * 3600
+    chain: TokenChain | None = None  # when given, it answers every refresh (new_* are unused)
     connects: list[str] = field(default_factory=list)  # "host:port -> accepted|refused"
     refresh_tokens_seen: list[str] = field(default_factory=list)  # token values: never print
     other_requests: list[str] = field(default_factory=list)  # "METHOD path -> status" / "tls: error"
@@ -69,11 +131,14 @@ class OAuthRefreshProxy(LoopbackServer):
         with self._lock:
             where.append(entry)
 
-    def _refresh(self, refresh_token: str) -> bool:
-        """Record one refresh; True when it is the first (the new tokens are handed out once)."""
+    def _refresh(self, refresh_token: str) -> tuple[str, str] | None:
+        """Record one refresh; the new (access, refresh), or None for ``invalid_grant``."""
         with self._lock:
             self.refresh_tokens_seen.append(refresh_token)
-            return len(self.refresh_tokens_seen) == 1
+            first = len(self.refresh_tokens_seen) == 1
+        if self.chain is not None:
+            return self.chain.refresh(refresh_token)
+        return (self.new_access, self.new_refresh) if first else None
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -127,10 +192,11 @@ class _Handler(socketserver.StreamRequestHandler):
         if method == "POST" and path == TOKEN_PATH:
             grant = _parse_body(body, headers.get("Content-Type", ""))
             if grant.get("grant_type") == "refresh_token":
-                if self.owner._refresh(str(grant.get("refresh_token", ""))):
+                issued = self.owner._refresh(str(grant.get("refresh_token", "")))
+                if issued:
                     status, payload = 200, {
-                        "token_type": "Bearer", "access_token": self.owner.new_access,
-                        "refresh_token": self.owner.new_refresh, "expires_in": self.owner.expires_in,
+                        "token_type": "Bearer", "access_token": issued[0],
+                        "refresh_token": issued[1], "expires_in": self.owner.expires_in,
                         "scope": SCOPES}
                 else:
                     status, payload = 400, {"error": "invalid_grant",
