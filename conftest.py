@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import check_timeouts, gate, plugin
+from claude_session_tokens import check_timeouts, gate, plugin, token_stdin
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.report_paths import reports_problem
@@ -42,7 +42,12 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = Settings.from_values(config.getoption, PROJECT_ROOT)
     if settings.usage_problem():
         raise pytest.UsageError(settings.usage_problem())
-    config.stash[_SESSION_KEY] = SessionUnderTest(settings)
+    session = SessionUnderTest(settings)
+    config.stash[_SESSION_KEY] = session
+    config.stash[plugin.KIND_KEY] = session.kind
+    ledger(config).not_applicable = dict(session.kind.requirements_na)
+    if settings.oauth_token_file == "-":
+        session.stdin_token = token_stdin.read_before_capture(config)
     reports = settings.reports_path()
     if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")
@@ -76,6 +81,8 @@ def _record_run_properties(request: pytest.FixtureRequest, record_testsuite_prop
     if _SESSION_KEY in request.config.stash:
         for name, value in request.config.stash[_SESSION_KEY].describe():
             record_testsuite_property(name.replace(" ", "_"), value)
+        for rid, reason in ledger(request.config).not_applicable.items():
+            record_testsuite_property(f"{rid}_not_applicable", reason)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from . import gate
 from .handoff import OPTION as HAND_OFF
 from .lifetime import EXAMPLE, pod_can_refresh_until
 from .manifest import iso_utc
+from .credential_kind import TOKEN_MODE_HINT
 from .options import OPTIONS
 from .platforms import is_windows
 from .plugin import CHECKS_DIR, PROJECT_ROOT, Ledger, ledger
@@ -105,7 +106,7 @@ def requirement_lines(book: Ledger) -> list[str]:
     lines = ["Requirements:"]
     for rid, title, status, note in book.table():
         lines.append(f"  {rid}  {status:<7}  {title}")
-        if note and status in ("SKIP", "NOT RUN"):
+        if note and status in ("SKIP", "NOT RUN", "N/A"):
             lines.append(f"           note: {as_run_here(note.splitlines()[0])}")
     problems = [v for v in book.verdicts.values() if v.outcome in ("failed", "error", "skipped", "refused")]
     if problems:
@@ -129,6 +130,9 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
     lines = ["", f"Secret {result.name} ({result.fmt}, validated for Kubernetes {result.kubernetes_version}): {where}"]
     width = max(len(k) for k in result.sizes)
     lines += [f"  {key:<{width}}  {size} bytes" for key, size in result.sizes.items()]
+    if getattr(result, "credential_kind", "") == "setup-token":
+        from .token_mode import secret_lines as token_secret_lines
+        return lines + token_secret_lines(result)
     for line in (_expiry_line("access token expires", result.info.access_token_expires_at_ms, now),
                  _expiry_line("sign-in expires", result.info.sign_in_expires_at_ms, now)):
         if line:
@@ -202,6 +206,9 @@ def apply_command(result: Any, windows: bool, source: str) -> str:
 
 
 def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
+    if getattr(result, "credential_kind", "") == "setup-token":
+        from .token_mode import next_step_lines as token_next_steps
+        return token_next_steps(result, windows, argv)
     lines = ["", "Next:"]
     if result.dry_run:
         lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
@@ -215,6 +222,7 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
         "  In the pod, keep the session on a writable persistent volume, seeded once from the Secret",
         "  by an init container, with CLAUDE_CONFIG_DIR there (never the Secret mounted read-only or",
         f"  via subPath: the CLI rewrites its tokens). See {EXAMPLE}.",
+        f"  Inference only, or more than one pod? A setup-token token never rotates: {TOKEN_MODE_HINT}.",
     ]
     hand_off = getattr(result, "hand_off", None)
     if hand_off is None:

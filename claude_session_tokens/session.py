@@ -56,6 +56,35 @@ class SessionUnderTest:
         self.platform = platform or current_platform()
         self._memo = _Memo()
         self._listing_started: BackgroundCall | None = None
+        self.stdin_token: Secret[bytes] | FindingError | None = None  # --oauth-token-file -, read before capture
+
+    # --- setup-token mode (credential_kind.py, token_mode.py) ------------------------------
+    @property
+    def kind(self):
+        """The credential kind of this run: the session files, or a setup-token token."""
+        from .credential_kind import for_settings
+        return for_settings(self.settings)
+
+    @property
+    def oauth_token(self):
+        """The setup-token token under test (token_mode.CapturedToken), read and judged once."""
+        from .token_mode import read_token
+
+        def compute():
+            if self.settings.setup_token:
+                raise FindingError(Finding(
+                    cause="No token was captured: 'claude setup-token' did not finish in this run (see test_00).",
+                    why="there is no token to verify or to put into the Secret.",
+                    remedy="run it again in an interactive terminal: python render_secret.py --setup-token"))
+            return read_token(self, self.stdin_token)
+        return self._memo.get("oauth_token", compute)
+
+    def adopt_token(self, token: Secret[str]) -> None:
+        """The token ``claude setup-token`` printed in this run becomes the one under test."""
+        from .token_mode import captured
+        self._memo.forget("oauth_token", "payload", "prompt_result")
+        value = captured(self, token)
+        self._memo.get("oauth_token", lambda: value)
 
     # --- where it is -------------------------------------------------------------------
     @property
@@ -138,6 +167,9 @@ class SessionUnderTest:
     @property
     def payload(self) -> Payload:
         """The exact files of the Secret. The test prompt runs on these bytes; render uses them."""
+        if self.kind.is_token:
+            from .token_mode import payload
+            return self._memo.get("payload", lambda: payload(self.oauth_token))
         return self._memo.get("payload", lambda: build_payload(
             self.credentials_blob, self.location.global_config, self.location.config_dir,
             self.settings.include, self.settings.keep_credential_keys))
@@ -166,6 +198,9 @@ class SessionUnderTest:
     def prompt_result(self):
         """The test prompt's verdict (prompt.PromptResult), run at most once per run."""
         from .prompt import prompt_result_for
+        if self.kind.is_token:
+            from .token_mode import prompt_result
+            return self._memo.get("prompt_result", lambda: prompt_result(self, self.oauth_token))
         return self._memo.get("prompt_result", lambda: prompt_result_for(self))
 
     def reload_credentials(self) -> None:
@@ -198,6 +233,13 @@ class SessionUnderTest:
 
     def describe(self) -> list[tuple[str, str]]:
         """Name/value pairs for the header and the report; never secret."""
+        if self.kind.is_token:
+            try:
+                return self.oauth_token.describe()
+            except FindingError as err:
+                if self.settings.setup_token:
+                    return [("credential", "setup-token token, to be captured from 'claude setup-token' in this run")]
+                return [("credential", f"setup-token token: {err.finding.cause}")]
         try:
             return self.location.describe()
         except FindingError as err:
