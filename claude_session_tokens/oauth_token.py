@@ -178,7 +178,7 @@ def extract(raw: bytes | str, width: int | None = None) -> Secret[str]:
                                     "there is no token to put into the Secret."))
     whole = clean_text(raw)
     joined = re.sub(r"\s+", "", _strip_assignment(whole.replace("\n", " ")))
-    if _ANY_TOKEN.fullmatch(joined):  # only the token, however it was broken across lines
+    if width is None and joined.count("sk-ant-") == 1 and _ANY_TOKEN.fullmatch(joined):  # a file of only the token, however it was broken
         return Secret(joined)
     found = list(dict.fromkeys(candidates(raw, width)))
     if not found:

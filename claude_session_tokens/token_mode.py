@@ -234,6 +234,7 @@ def next_step_lines(result, windows: bool, argv) -> list[str]:
         f"  In the pod, read the key into the environment variable {ENV_VAR} with env.valueFrom.secretKeyRef",
         f"  (the CLI reads this token from that variable only); no init copy, no writable volume. See {TOKEN_EXAMPLE}.",
         "  The token is inference-only, lasts about a year and is never rotated: any number of pods may share it.",
-        "  Several tokens of one account coexist: make a new one with 'claude setup-token' and render it again.",
+        "  Several tokens of one account coexist: make a new one with 'claude setup-token' and render it again;",
+        "  revoke a leaked or unused one at https://claude.ai/settings/claude-code (the CLI names that page).",
     ]
     return lines

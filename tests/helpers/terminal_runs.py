@@ -98,14 +98,21 @@ def _take_the_terminal() -> None:  # runs in the child, after setsid: fd 0 becom
 
 def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str | None] | None = None,
                     code: str | None = "fake-authorization-code", timeout: float = 120,
-                    keys: tuple[tuple[bytes, bytes], ...] = (), modes: TerminalModes | None = None) -> ChecksRun:
+                    keys: tuple[tuple[bytes, bytes], ...] = (), modes: TerminalModes | None = None,
+                    size: tuple[int, int] | None = None) -> ChecksRun:
     """Run ``cmd`` on a fresh pseudo-terminal (POSIX only); type ``code`` when the login asks,
-    and each ``(shown, typed)`` of ``keys`` once ``shown`` has appeared (after the previous key)."""
+    and each ``(shown, typed)`` of ``keys`` once ``shown`` has appeared (after the previous key).
+    ``size`` is the terminal's (rows, columns)."""
     import pty
     import termios
 
     master, slave = pty.openpty()
     slave_name = os.ttyname(slave)
+    if size is not None:
+        import fcntl
+        import struct
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
     if modes is not None:
         modes.before = termios.tcgetattr(slave)[3]
     try:
