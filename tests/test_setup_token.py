@@ -127,3 +127,35 @@ def test_setup_token_refuses_at_once_without_a_terminal_and_in_ci(setup_token_wo
     ci = run_in_terminal(cmd, tmp_path / "r2", ROOT, env={**env, "CI": "true"}, code=None, timeout=120)
     assert ci.ret == 1 and "CI=true is set" in ci.stdout
     assert not proxy.code_exchanges and not (tmp_path / "s").exists()
+
+
+@POSIX_ONLY
+def test_setup_token_stopped_at_the_time_limit_restores_the_terminal(setup_token_world, tmp_path):
+    from helpers.terminal_runs import TerminalModes
+
+    _, env, proxy, _ = setup_token_world
+    modes = TerminalModes()
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(RENDER_SECRET), "--setup-token", "--claude-bin", str(REAL_CLAUDE),
+           "--login-timeout", "6", "--reports-dir", str(out / "reports"),
+           "--secret-out", str(tmp_path / "secrets" / "t.yaml")]
+    run = run_in_terminal(cmd, out, ROOT, env=env, code=None, modes=modes, timeout=120)  # nobody pastes a code
+    assert run.ret == 1
+    assert "did not print a token within 6 s and was stopped (SC-001)" in run.stdout
+    assert "--login-timeout 300" in run.stdout
+    assert modes.before == modes.after  # raw mode undone
+    assert not proxy.code_exchanges and not (tmp_path / "secrets").exists()
+
+
+@POSIX_ONLY
+def test_no_token_in_pytest_output_at_full_verbosity_when_the_token_is_revoked(checks, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(SETUP_TOKEN + "\r\n")
+    with MessagesAPI(accept="sk-ant-oat01-another") as api:
+        run = checks.run("--oauth-token-file", str(token_file), "--claude-bin", str(REAL_CLAUDE), "-vv", "-l",
+                         "--tb=long", "--secret-out", str(tmp_path / "s" / "t.yaml"),
+                         env={**offline(), "HOME": str(tmp_path), "ANTHROPIC_BASE_URL": api.url,
+                              "CLAUDE_CONFIG_DIR": None, "CLAUDE_CODE_OAUTH_TOKEN": None}, timeout=180)
+    assert_no_leak(run.every_text(), "pytest -vv -l --tb=long or a report", CANARIES)
+    assert run.ret == 1 and "rejected the token" in run.output and "Traceback" not in run.output
+    assert not (tmp_path / "s").exists()
