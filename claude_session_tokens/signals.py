@@ -12,8 +12,8 @@ code becomes 143 (SIGTERM) or 129 (SIGHUP), as a shell reports a process killed 
 - Only the first signal interrupts; a repeated one while the run cleans up is only noted (the
   clean-up must finish). SIGKILL cannot be handled by any program: the next run removes the
   temporary copy such a run left behind (``prompt.remove_stale_copies``).
-- After SIGHUP the terminal is gone and writing to it fails (EIO): standard output and error
-  are then pointed at the null device, so the clean-up and the exit are not cut short.
+- After SIGHUP the terminal is gone and writing to it fails (EIO): every descriptor on it is
+  then pointed at the null device, so the clean-up and the exit are not cut short.
 - Windows has no SIGHUP; a console's Ctrl+Break (SIGBREAK) is handled like SIGTERM there.
 """
 
@@ -65,18 +65,63 @@ def exit_code(exc: BaseException | None = None, default: int = 130) -> int:
     return 128 + signum if signum else default
 
 
-def _quiet_a_hung_up_terminal() -> None:
-    """Point fds 1 and 2 at the null device when writing to them fails (a closed terminal)."""
-    for fd in (1, 2):
+def _terminal_devices() -> set[int]:
+    """The device numbers of the terminal on fds 0-2 (what a hang-up takes away)."""
+    found = set()
+    for fd in (0, 1, 2):
         try:
-            os.write(fd, b"")
+            if os.isatty(fd):
+                found.add(os.fstat(fd).st_rdev)
         except OSError:
+            pass
+    return found
+
+
+def _open_fds() -> list[int]:
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return sorted(int(name) for name in os.listdir(listing) if name.isdigit())
+        except OSError:
+            continue
+    return [0, 1, 2]
+
+
+def _quiet_a_hung_up_terminal() -> None:
+    """Point every output descriptor on the terminal the run started on at the null device (the
+    terminal is gone: writing to it fails with EIO). pytest's capture keeps copies of fds 1 and
+    2 to restore them later, so every descriptor on that terminal is replaced, not only 1 and 2."""
+    devices = _state.get("terminals") or set()
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        for fd in _open_fds():
+            if fd == null:
+                continue
             try:
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, fd)
-                os.close(null)
+                info = os.fstat(fd)
             except OSError:
-                pass
+                continue
+            import stat
+
+            on_terminal = stat.S_ISCHR(info.st_mode) and info.st_rdev in devices
+            broken = fd in (1, 2) and not on_terminal and _write_fails(fd)
+            if on_terminal or broken:
+                try:
+                    os.dup2(null, fd)
+                except OSError:
+                    pass
+    finally:
+        os.close(null)
+
+
+def _write_fails(fd: int) -> bool:
+    try:
+        os.write(fd, b"")
+        return False
+    except OSError:
+        return True
 
 
 def _handler(signum: int, _frame) -> None:
@@ -96,6 +141,7 @@ def install() -> None:
     if _state["depth"] == 0:
         _state["received"] = None
         _state["saved"] = {}
+        _state["terminals"] = _terminal_devices()
         for signum in handled_signals():
             try:
                 if signal.getsignal(signum) is signal.SIG_DFL:
