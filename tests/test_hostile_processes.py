@@ -116,3 +116,25 @@ def test_children_this_process_had_before_are_left_alone():
     finally:
         mine.kill()
         mine.wait()
+
+
+def test_the_prompt_passes_when_the_cli_answered_and_a_setsid_helper_holds_stdout(checks, profile, tmp_path):
+    """The fake answers and exits, leaving a setsid'd grandchild with its stdout: the verdict is the
+    CLI's own answer, not "did not answer within the limit", and the grandchild is gone afterwards."""
+    from helpers.fake_claude import FakeClaude
+
+    profile.create()
+    fake = FakeClaude(tmp_path / "fake-bin").control("ok", orphan=True)
+    limit = 30
+    run = checks.run(f"--claude-config-dir={profile.dir}", f"--claude-bin={fake.bin}", f"--prompt-timeout={limit}",
+                     paths=("test_40_test_prompt.py",), env=fake.env())
+    orphans = [c["orphan_pid"] for c in fake.events("orphan")]
+    try:
+        case = run.testcases()["test_prompt_answers_on_what_ships"]
+        assert len(orphans) == 1
+        assert case.outcome == "passed", case.message
+        assert float(case.prop("prompt_seconds")[0]) < limit / 2
+        if LINUX:
+            assert process_gone(orphans[0]), "the setsid'd grandchild survived the run"
+    finally:
+        _kill(orphans)
