@@ -33,6 +33,7 @@ from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
 from .redaction import SHOWN_CHARS, environment_secrets, redact  # noqa: F401 - SHOWN_CHARS, redact: their old home
 from .secret import Secret
+from .signals import deferred
 from .temp_copies import make_private_dir, remove_tree
 
 SC_002_SECONDS = 10.0
@@ -204,11 +205,13 @@ def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: fl
 def run_test_prompt(cli_path: Path, payload: Payload, prompt: str, limit: float,
                     environ: Mapping[str, str], platform: str) -> PromptRun:
     """Write ``payload`` into a fresh profile, run the prompt there, read back the credentials, clean up."""
-    root = make_private_dir()  # 0700, with a marker naming this process (temp_copies.py)
+    with deferred():  # a stop now would leave a directory without its owner marker
+        root = make_private_dir()  # 0700, with a marker naming this process (temp_copies.py)
     try:
         run = _run_in(root, cli_path, payload, prompt, limit, environ, platform)
     finally:  # Ctrl+C, SIGTERM and SIGHUP (signals.py) come through here too
-        problem = remove_tree(root)
+        with deferred():  # and none of them may cut the removal short
+            problem = remove_tree(root)
     return replace(run, cleanup_problem=problem)
 
 

@@ -10,7 +10,8 @@ code becomes 143 (SIGTERM) or 129 (SIGHUP), as a shell reports a process killed 
 
 - A signal whose handler is not the default is left alone: under ``nohup`` SIGHUP stays ignored.
 - Only the first signal interrupts; a repeated one while the run cleans up is only noted (the
-  clean-up must finish). SIGKILL cannot be handled by any program: the next run removes the
+  clean-up must finish), and inside :func:`deferred` (removing the copy) a stop, Ctrl+C
+  included, waits until the block is done. SIGKILL cannot be handled by any program: the next run removes the
   temporary copy such a run left behind (``prompt.remove_stale_copies``).
 - After SIGHUP the terminal is gone and writing to it fails (EIO): every descriptor on it is
   then pointed at the null device, so the clean-up and the exit are not cut short.
@@ -19,9 +20,11 @@ code becomes 143 (SIGTERM) or 129 (SIGHUP), as a shell reports a process killed 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 _NAMES = ("SIGTERM", "SIGHUP", "SIGBREAK")
@@ -130,7 +133,45 @@ def _handler(signum: int, _frame) -> None:
     if _state["received"] is not None:
         return  # the run is already stopping: let its clean-up finish
     _state["received"] = signum
+    if _state.get("deferring"):
+        _state["pending"] = Terminated(signum)
+        return
     raise Terminated(signum)
+
+
+def _defer_sigint(_signum, _frame) -> None:
+    _state.setdefault("pending", KeyboardInterrupt())
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold back Ctrl+C, SIGTERM and SIGHUP while the block runs (removing the copy of the session,
+    writing its marker): a clean-up cut in half would leave tokens behind. The stop is raised when
+    the block ends. Main thread only; elsewhere the block simply runs."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or _state.get("deferring"):
+        yield
+        return
+    _state["deferring"] = True
+    _state.pop("pending", None)
+    sigint = None
+    try:
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            sigint = signal.signal(signal.SIGINT, _defer_sigint)
+    except (OSError, ValueError):
+        sigint = None
+    try:
+        yield
+    finally:
+        if sigint is not None:
+            try:
+                signal.signal(signal.SIGINT, sigint)
+            except (OSError, ValueError):
+                pass
+        _state["deferring"] = False
+        pending = _state.pop("pending", None)
+        if pending is not None:
+            raise pending
 
 
 def install() -> None:

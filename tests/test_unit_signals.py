@@ -85,3 +85,25 @@ def test_the_threaded_collector_for_windows_keeps_output_and_ends_with_the_child
                             stderr=subprocess.PIPE)
     out, err, timed_out = processes._collect_threaded(slow, 0.5, "linux", set())
     assert timed_out and slow.poll() is not None
+
+
+@pytest.mark.skipif(not POSIX, reason="signals to oneself with handlers are POSIX")
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_stop_during_a_deferred_clean_up_waits_until_it_is_done(clean_handlers, signame):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signals.install()
+    done = []
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            with signals.deferred():
+                os.kill(os.getpid(), getattr(signal, signame))
+                for _ in range(1000):
+                    pass
+                done.append("the whole clean-up ran")
+        assert done == ["the whole clean-up ran"]
+        assert isinstance(stopped.value, signals.Terminated) == (signame == "SIGTERM")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signals.uninstall()
+        signals._state["received"] = None
