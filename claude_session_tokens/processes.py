@@ -272,7 +272,7 @@ def _collect_selecting(proc: subprocess.Popen, limit: float, platform: str,
     drain_until: float | None = None
     timed_out = False
     try:
-        while chooser.get_map():
+        while True:
             now = time.monotonic()
             if drain_until is None:
                 if proc.poll() is not None:
@@ -283,8 +283,14 @@ def _collect_selecting(proc: subprocess.Popen, limit: float, platform: str,
                     kill_tree(proc, platform)
                     _finish_tree(proc, platform, before)
                     drain_until = time.monotonic() + DRAIN_SECONDS
-            elif now >= drain_until:
+            elif now >= drain_until or not chooser.get_map():
                 break
+            if not chooser.get_map():  # both pipes closed, the child still runs: wait for its exit
+                try:
+                    proc.wait(timeout=max(0.0, deadline - now))
+                except subprocess.TimeoutExpired:
+                    pass
+                continue
             wait = 0.05 if drain_until is None else max(0.0, min(0.05, drain_until - now))
             for key, _ in chooser.select(wait):
                 try:

@@ -138,3 +138,9 @@ def test_the_prompt_passes_when_the_cli_answered_and_a_setsid_helper_holds_stdou
             assert process_gone(orphans[0]), "the setsid'd grandchild survived the run"
     finally:
         _kill(orphans)
+
+
+def test_a_child_that_closes_its_output_early_is_waited_for_not_killed():
+    code = "import os, sys, time; print('said', flush=True); os.close(1); os.close(2); time.sleep(1); sys.exit(5)"
+    done = run_captured([sys.executable, "-c", code], env=dict(os.environ), limit=20)
+    assert (done.returncode, done.timed_out, done.stdout.strip()) == (5, False, "said")
