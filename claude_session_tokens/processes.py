@@ -130,7 +130,9 @@ def _prctl(option: int, value) -> int:
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(option, value, 0, 0, 0)
+    zero = ctypes.c_ulong(0)
+    arg = ctypes.c_ulong(value) if isinstance(value, int) else value
+    return libc.prctl(ctypes.c_int(option), arg, zero, zero, zero)
 
 
 def _set_subreaper(on: bool) -> bool | None:
