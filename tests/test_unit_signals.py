@@ -95,12 +95,11 @@ def test_a_stop_during_a_deferred_clean_up_waits_until_it_is_done(clean_handlers
     signals.install()
     done = []
     try:
-        with pytest.raises(KeyboardInterrupt) as stopped:
-            with signals.deferred():
-                os.kill(os.getpid(), getattr(signal, signame))
-                for _ in range(1000):
-                    pass
-                done.append("the whole clean-up ran")
+        with pytest.raises(KeyboardInterrupt) as stopped, signals.deferred():
+            os.kill(os.getpid(), getattr(signal, signame))
+            for _ in range(1000):
+                pass
+            done.append("the whole clean-up ran")
         assert done == ["the whole clean-up ran"]
         assert isinstance(stopped.value, signals.Terminated) == (signame == "SIGTERM")
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
