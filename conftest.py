@@ -15,6 +15,7 @@ from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.report_paths import reports_problem
 from claude_session_tokens.session import SessionUnderTest
+from claude_session_tokens.temp_copies import stale_copies_finding
 
 _SESSION_KEY = pytest.StashKey[SessionUnderTest]()
 
@@ -67,6 +68,9 @@ def claude_session(request: pytest.FixtureRequest) -> SessionUnderTest:
         pytest.fail("the checks run through 'pytest checks' from the project", pytrace=False)
     session = request.config.stash[_SESSION_KEY]
     session.start_listing()  # FR-005's walk of the directory runs in the background from now on
+    stale = stale_copies_finding()  # copies of a session that a killed run left in the temp dir
+    if stale:
+        plugin.warn_check(stale)
     return session
 
 

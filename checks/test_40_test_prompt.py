@@ -9,7 +9,11 @@ proof covers what ships. Variables that would stand in for the session
 (``ANTHROPIC_API_KEY``, ``ANTHROPIC_AUTH_TOKEN``, ``CLAUDE_CODE_OAUTH_TOKEN``, ...) are
 removed from the CLI's environment; network settings pass through. The run is stopped
 after ``--prompt-timeout`` seconds (10 by default), with everything it started, and the
-CLI's own retries are switched off. Only a JSON answer with ``is_error: false`` and a
+CLI's own retries are switched off. Stopped with Ctrl+C, SIGTERM or SIGHUP (a closed
+terminal), the run kills the CLI and everything it started, removes the copy and exits 143
+after SIGTERM, 129 after SIGHUP (Ctrl+C: 130 from ``render_secret.py``, pytest's 2 from
+``pytest checks``); a copy left by a run killed outright (``kill -9``) is removed by the next run,
+with a warning. Only a JSON answer with ``is_error: false`` and a
 non-empty result passes; the measured seconds are recorded as ``prompt_seconds``.
 
 Each failure names its cause: not logged in, session rejected (401: expired or revoked),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from . import signals
 from .atomic import write_atomically
 from .findings import BUG_REPORT, Finding, FindingError
 from .requirements import REQUIREMENTS, is_known, table_ids
@@ -158,6 +159,19 @@ def ledger(config: pytest.Config) -> Ledger:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(*ids): the spec requirements (FR-00x, SC-00x, USx.y) a check proves")
     ledger(config)
+    signals.install()  # SIGTERM and SIGHUP take Ctrl+C's path: every clean-up runs, then exit 128 + n
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    signals.uninstall()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    """A run stopped by SIGTERM or SIGHUP exits 143 or 129 (pytest itself says 2, interrupted)."""
+    signum = signals.received()
+    if signum and int(exitstatus) == int(pytest.ExitCode.INTERRUPTED):
+        session.exitstatus = 128 + signum
 
 
 @pytest.hookimpl(trylast=True)

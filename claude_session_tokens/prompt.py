@@ -8,8 +8,9 @@ the transcript the CLI writes lands in the copy, and the copy is always removed.
 
 The answer is judged as domain.md section 5 says: only a JSON result with ``is_error: false``
 and a non-empty ``result`` is a success; errors come on stdout with exit 1, and exit 0 with
-empty or non-JSON output is a failure too. The CLI's words are shown only after every token
-shape and every token of the session has been masked.
+empty or non-JSON output is a failure too. The CLI's words are shown only through
+:func:`~claude_session_tokens.redaction.redact`: every token shape, every URL's user and
+password, and every fragment of a secret the run knows are masked on the raw bytes first.
 
 If the CLI refreshed the tokens in the copy (after a 401, or near expiry), the refreshed
 bytes become what ships, and the user is told that the session on this machine is spent.
@@ -19,21 +20,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Mapping
 
-from .child_env import prompt_environment, profile_home, shown_url
+from .child_env import profile_home, prompt_environment, shown_url
 from .cli import INSTALL
 from .credentials import parse_credentials
 from .findings import Finding, FindingError
 from .lifetime import FRESH_LOGIN, hours, now_ms
 from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
+from .redaction import SHOWN_CHARS, environment_secrets, redact  # noqa: F401 - SHOWN_CHARS, redact: their old home
 from .secret import Secret
+from .signals import deferred
+from .temp_copies import make_private_dir, remove_tree
 
 SC_002_SECONDS = 10.0
 
@@ -46,31 +47,12 @@ CRASHED = "CLI crashed"
 UNEXPECTED = "unexpected output"
 API_ERROR = "API error"
 
-_TOKEN_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9]+-[\w-]*|sk-ant-[\w-]+")
-_BEARER = re.compile(r"(?i)(bearer\s+)[\w.~+/=-]{16,}")
 _NOT_LOGGED_IN = re.compile(r"(?i)not logged in|please run /login")
 _REJECTED = re.compile(r"(?i)\b40[13]\b|failed to authenticate|oauth session expired|could not be refreshed|"
                        r"revoked|invalid_grant|authentication_error|token has expired|invalid bearer")
 _NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|connection (refused|error|reset)|"
                       r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|"
                       r"socket hang up|fetch failed|getaddrinfo|certificate|self.signed|proxy")
-SHOWN_CHARS = 300
-
-
-def redact(text: str, secrets: Iterable[Secret] = ()) -> str:
-    """``text`` with every session token and every token-shaped string masked, shortened for a report."""
-    for secret in secrets:
-        value = secret.reveal()
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if len(value) >= 8:
-            text = text.replace(value, "***")
-    text = _TOKEN_SHAPE.sub("sk-ant-***", text)
-    text = _BEARER.sub(r"\1***", text)
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text).strip()
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
-
-
 def parse_result(stdout: str) -> dict | None:
     """The CLI's JSON result object, or None when stdout holds none."""
     text = stdout.strip()
@@ -160,7 +142,7 @@ def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
     """Sort one run of ``claude -p --output-format json`` into a verdict."""
     secrets = list(secrets)
     if completed.timed_out:
-        said = redact(completed.stdout + completed.stderr, secrets)
+        said = redact(completed.output_bytes(), secrets)
         return Verdict(TIME_LIMIT, _finding(TIME_LIMIT, said, completed, limit, base_url))
     data = parse_result(completed.stdout)
     if data is not None:
@@ -174,7 +156,7 @@ def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
             kind = REJECTED if status in (401, 403) else (_kind_from_text(said) or API_ERROR)
             return Verdict(kind, _finding(kind, said, completed, limit, base_url))
         return Verdict(UNEXPECTED, _finding(UNEXPECTED, said or "(an empty result)", completed, limit, base_url))
-    text = redact(completed.stdout + "\n" + completed.stderr, secrets)
+    text = redact(completed.output_bytes(), secrets)
     kind = _kind_from_text(text)
     if kind is None:
         crashed = completed.returncode is not None and completed.returncode != 0
@@ -192,22 +174,6 @@ class PromptRun:
     removed_variables: tuple[str, ...]
     base_url: str | None = field(repr=False)
     cleanup_problem: str | None
-
-
-def _remove(root: Path) -> str | None:
-    """Delete the copy (it holds the session). Retries: Windows keeps files of a killed child busy."""
-    def retry_writable(func, path, _exc):
-        try:
-            Path(path).chmod(0o700)
-            func(path)
-        except OSError:
-            pass
-    for _ in range(10):
-        shutil.rmtree(root, onerror=retry_writable)
-        if not root.exists():
-            return None
-        time.sleep(0.3)
-    return str(root)
 
 
 def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: float,
@@ -239,11 +205,13 @@ def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: fl
 def run_test_prompt(cli_path: Path, payload: Payload, prompt: str, limit: float,
                     environ: Mapping[str, str], platform: str) -> PromptRun:
     """Write ``payload`` into a fresh profile, run the prompt there, read back the credentials, clean up."""
-    root = Path(tempfile.mkdtemp(prefix="claude-session-tokens-"))
+    with deferred():  # a stop now would leave a directory without its owner marker
+        root = make_private_dir()  # 0700, with a marker naming this process (temp_copies.py)
     try:
         run = _run_in(root, cli_path, payload, prompt, limit, environ, platform)
-    finally:
-        problem = _remove(root)
+    finally:  # Ctrl+C, SIGTERM and SIGHUP (signals.py) come through here too
+        with deferred():  # and none of them may cut the removal short
+            problem = remove_tree(root)
     return replace(run, cleanup_problem=problem)
 
 
@@ -326,7 +294,7 @@ def prompt_result_for(session) -> PromptResult:
     settings = session.settings
     run = run_test_prompt(cli.path, payload, settings.prompt, settings.prompt_timeout,
                           session.environ, session.platform)
-    secrets = [oauth.access_token, oauth.refresh_token]
+    secrets = [oauth.access_token, oauth.refresh_token, *environment_secrets(session.environ)]
     adopted, warnings = _refresh_outcome(payload.credentials, run.credentials_after,
                                          oauth.expires_at_ms - now_ms(), session.location.config_dir)
     if adopted is not None:

@@ -6,7 +6,8 @@ pytest's own output is kept out of the way (``--verbose`` shows it); the summary
 requirements passed, where the Secret went, what it holds, when it expires, and what to do next.
 
 Exit codes: 0 the Secret was rendered (written, or printed with ``--dry-run``); 1 it was not
-(a check failed or the run was incomplete); 2 the command line was wrong; 130 interrupted.
+(a check failed or the run was incomplete); 2 the command line was wrong; 130 interrupted
+(Ctrl+C), 143 stopped by SIGTERM, 129 by SIGHUP.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Sequence
 
 import pytest
 
-from . import gate
+from . import gate, signals
 from .handoff import OPTION as HAND_OFF
 from .lifetime import EXAMPLE, pod_can_refresh_until
 from .manifest import iso_utc
@@ -36,7 +37,8 @@ AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
 exit codes: 0 the Secret was rendered (written, or printed with --dry-run);
             1 it was not (a check failed, or the run was incomplete); 2 bad command line;
-            130 interrupted (Ctrl-C), nothing written.
+            130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP (terminal
+            closed): nothing written, the temporary copy of the session removed, the CLI killed.
 
 With --dry-run the manifest alone goes to stdout (pipe it into envsubst / kubectl apply -f -)
 and everything else to stderr. No mode contacts a cluster.
@@ -283,7 +285,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     pytest_out: Any = sys.stderr if shown else io.StringIO()
     with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
         ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
+    stopped = signals.received()
+    if stopped and int(ret) == 128 + stopped:  # SIGTERM/SIGHUP took the path of Ctrl+C (signals.py)
+        ret = pytest.ExitCode.INTERRUPTED
     lines, result = summary(collector.config, ret, sys.argv[1:] if argv is None else list(argv))
+    if lines == [INTERRUPTED] and stopped:
+        lines = [interrupted_line(stopped)]
     said = "" if shown else pytest_out.getvalue().strip()
     if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and said:
         lines.insert(0, said)
@@ -295,13 +302,33 @@ def run(argv: Sequence[str] | None = None) -> int:
     if rendered:
         return 0
     if int(ret) == int(pytest.ExitCode.INTERRUPTED):
-        return 130  # a Secret written before the interrupt is reported above; the run is still incomplete
+        # a Secret written before the interrupt is reported above; the run is still incomplete
+        return signals.exit_code(default=130)
     return 2 if int(ret) == int(pytest.ExitCode.USAGE_ERROR) else 1
 
 
+def interrupted_line(signum: int | None) -> str:
+    if not signum:
+        return INTERRUPTED
+    return f"Stopped by {signals.signal_name(signum)}; nothing was written."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP (the terminal was closed)."""
+    signals.install()
     try:
-        return run(argv)
-    except KeyboardInterrupt:
-        print("Interrupted; nothing was written.", file=sys.stderr)
-        return 130
+        try:
+            return run(argv)
+        except KeyboardInterrupt as exc:  # signals.Terminated is one too
+            code = signals.exit_code(exc, default=130)
+            try:
+                print(interrupted_line(code - 128 if code != 130 else None), file=sys.stderr)
+            except OSError:
+                pass
+            return code
+        except OSError as exc:
+            if signals.received():  # the terminal went away (SIGHUP) while the summary was printed
+                return signals.exit_code(exc)
+            raise
+    finally:
+        signals.uninstall()

@@ -30,8 +30,9 @@ find convenient:
   no item exists; logout deletes both.
 
 Faults come from a JSON control file named by ``FAKE_CLAUDE_CONTROL`` (or ``FAKE_CLAUDE_MODE``):
-``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old",
-"delay": s, "login": "new|restore|nothing|hang|hang_raw|fail", "login_tokens": {...}, "logout": "ok|fail",
+``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old|say",
+"delay": s, "orphan": true (``-p`` first starts a setsid'd grandchild that holds stdout and
+outlives it), "stdout_hex": hex, "exit": n (``say``: write these raw bytes, exit n), "login": "new|restore|nothing|hang|hang_raw|fail", "login_tokens": {...}, "logout": "ok|fail",
 "login_needs_tty": true, "keychain": dir, "log": path}``. Each invocation appends one JSON line to ``log``: argv, profile, cwd, the names
 of credential variables it saw, ``CLAUDE_CODE_MAX_RETRIES``, and which credential it used
 (as a fingerprint, never the token).
@@ -238,11 +239,29 @@ def hang() -> int:
     return 0
 
 
+def orphan() -> None:
+    """A grandchild in a session of its own (setsid) that keeps stdout and stderr open and outlives
+    this process: killing the CLI's process group does not reach it."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"], start_new_session=True)
+    log(event="orphan", orphan_pid=child.pid)
+
+
+def say() -> int:
+    """Write the control file's ``stdout_hex`` bytes as they are (a hostile or broken CLI's message)."""
+    sys.stdout.flush()
+    os.write(1, bytes.fromhex(CONTROL.get("stdout_hex", "")))
+    return int(CONTROL.get("exit", 1))
+
+
 def prompt_run(prompt: str) -> int:
     mode = CONTROL.get("mode", "ok")
     transcript(prompt)
+    if CONTROL.get("orphan"):
+        orphan()
     if mode == "hang":
         return hang()
+    if mode == "say":
+        return say()
     if mode == "slow":
         time.sleep(float(CONTROL.get("delay", 3)))
     if mode == "crash":
