@@ -47,6 +47,7 @@ class Lifetime:
     min_validity_hours: float
     problems: tuple[str, ...]
     access_too_short: bool  # expired or < 5 minutes left: the prompt must not run
+    access_expiry_unknown: bool = False  # expiresAt gives no moment (the CLI reads it as "never")
 
     @property
     def access_hours_left(self) -> float:
@@ -60,8 +61,10 @@ class Lifetime:
         """The report: hours left, never a token."""
         end = ("not stated in the credentials" if self.refresh_end_ms_left is None
                else hours(self.refresh_end_ms_left))
+        access = ("no usable expiresAt (the CLI refreshes only after the API rejects the token)"
+                  if self.access_expiry_unknown else hours(self.access_ms_left))
         return [
-            f"access token: {hours(self.access_ms_left)}",
+            f"access token: {access}",
             f"sign-in ends (refreshTokenExpiresAt): {end}",
             f"required: usable for {self.min_validity_hours:g} h (--min-validity)",
             f"note: {POD_NOTE}",
@@ -107,7 +110,7 @@ def assess(session: OAuthSession, at_ms: int, min_validity_hours: float) -> Life
     if not session.refresh_token:
         problems.append("the refresh token is empty: the pod could not renew the ~8 h access token "
                         "(the CLI empties it when a login has died)")
-    if INFERENCE_SCOPE not in session.scopes:
+    if not session.has_inference_scope:
         problems.append(f'the scopes lack "{INFERENCE_SCOPE}": the CLI treats the login as absent')
     window_ms = min_validity_hours * HOUR_MS
     refresh_left = None
@@ -120,4 +123,4 @@ def assess(session: OAuthSession, at_ms: int, min_validity_hours: float) -> Life
                             f"inside the {min_validity_hours:g} h window")
     return Lifetime(access_ms_left=access_left, refresh_end_ms_left=refresh_left,
                     min_validity_hours=min_validity_hours, problems=tuple(problems),
-                    access_too_short=too_short)
+                    access_too_short=too_short, access_expiry_unknown=session.expiry_unknown)

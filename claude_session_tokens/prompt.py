@@ -34,6 +34,7 @@ from .lifetime import FRESH_LOGIN, hours, now_ms
 from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
 from .secret import Secret
+from .session_files import read_secret_file
 
 SC_002_SECONDS = 10.0
 
@@ -229,9 +230,9 @@ def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: fl
             remedy=f"{INSTALL}   (or pass the executable: --claude-bin PATH)",
         )) from None
     after_path = config_dir / CREDENTIALS_KEY
-    try:
-        after = Secret(after_path.read_bytes()) if after_path.is_file() else None
-    except OSError:
+    try:  # bounded: the CLI may have left anything there (a FIFO, a huge file); then nothing is adopted
+        after = read_secret_file(after_path, "credentials file the CLI wrote back", "run the checks again")
+    except FindingError:
         after = None
     return PromptRun(completed, after, child.removed, child.base_url, None)
 
