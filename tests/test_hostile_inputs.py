@@ -332,7 +332,9 @@ def _special_global(kind: str):
     def build(p: ProfileBuilder, home: Path) -> tuple:
         p.global_config.unlink()
         make_special(p.global_config, kind)
-        return (), "global config"
+        if kind == "sparse-300MB":
+            return (), f"The global config at {p.global_config} is larger than 33554432 bytes (32 MiB)"
+        return (), f"The global config at {p.global_config} is a special file (a FIFO, socket or device)"
     return build
 
 
@@ -402,3 +404,19 @@ def test_hostile_input_table(checks, tmp_path, stand_in_home, case):
     assert sorted(secret.parent.iterdir()) == [secret], "no temporary file beside it"
     assert not [n for n in os.listdir(private_tmp) if n.startswith("claude-session-tokens")], \
         "no temporary profile left behind"
+
+
+def test_a_lone_surrogate_survives_the_filtered_credentials_and_the_minimal_config(tmp_path):
+    """Before: UnicodeEncodeError when the Secret's .credentials.json (only claudeAiOauth) or its
+    .claude.json was re-encoded; now the escape is kept as the file had it."""
+    from claude_session_tokens.payload import credentials_to_ship
+
+    raw = json.dumps({"claudeAiOauth": oauth_entry(rateLimitTier="@@"), "mcpOAuth": {}}).replace('"@@"', '"\\ud800"')
+    shipped, notes = credentials_to_ship(Secret(raw.encode()), keep_other_keys=False)
+    assert json.loads(shipped.reveal()) == {"claudeAiOauth": json.loads(raw)["claudeAiOauth"]}
+    shipped.reveal().decode("utf-8")  # valid UTF-8: the CLI in the pod can read it
+    assert notes and "mcpOAuth" in notes[0]
+    config = tmp_path / ".claude.json"
+    config.write_text('{"oauthAccount": {"displayName": "\\udc00"}}')
+    minimal, _ = minimal_global_config(config)
+    assert json.loads(minimal.reveal())["oauthAccount"] == {"displayName": "\udc00"}
