@@ -420,3 +420,37 @@ def test_a_lone_surrogate_survives_the_filtered_credentials_and_the_minimal_conf
     config.write_text('{"oauthAccount": {"displayName": "\\udc00"}}')
     minimal, _ = minimal_global_config(config)
     assert json.loads(minimal.reveal())["oauthAccount"] == {"displayName": "\udc00"}
+
+
+@posix_only
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", SPECIALS)
+def test_credentials_the_cli_rewrote_into_a_special_or_huge_file_are_read_bounded(tmp_path, kind):
+    """The test prompt reads back the copy's credentials (the CLI may have refreshed them). Before:
+    read unbounded (a 300 MB file there was read whole and adopted; special files were only
+    skipped by a look before the read). Now it goes through the bounded reader: nothing of the
+    kind is adopted, in bounded time."""
+    from claude_session_tokens.payload import build_payload
+    from claude_session_tokens.prompt import run_test_prompt
+
+    cli = tmp_path / "claude"
+    make = {"fifo": 'mkfifo "$F"', "dev-zero": 'ln -s /dev/zero "$F"', "dev-urandom": 'ln -s /dev/urandom "$F"',
+            "sparse-300MB": 'truncate -s 300M "$F"'}[kind]
+    cli.write_text("#!/bin/sh\nF=\"$CLAUDE_CONFIG_DIR/.credentials.json\"\nrm -f \"$F\"\n" + make + "\n"
+                   'echo \'{"type":"result","subtype":"success","is_error":false,"result":"ok"}\'\n')
+    cli.chmod(0o755)
+    payload = build_payload(Secret(json.dumps({"claudeAiOauth": oauth_entry()}).encode()), tmp_path / "none.json",
+                            tmp_path)
+    start = time.monotonic()
+    run = run_test_prompt(cli, payload, "ok", 20, {"PATH": os.environ["PATH"]}, "linux")
+    assert time.monotonic() - start < 20
+    assert run.credentials_after is None and run.cleanup_problem is None
+
+
+@posix_only
+@pytest.mark.timeout(30)
+def test_a_tracked_name_that_is_now_a_fifo_does_not_hang_the_git_scan(tmp_path):
+    from claude_session_tokens.git_safety import _working_copy
+
+    os.mkfifo(tmp_path / "secret.yaml")
+    assert _working_copy(tmp_path, "secret.yaml") is None
