@@ -90,7 +90,8 @@ def run_destination_problem(session) -> str | None:
 
     try:
         location = session.location
-    except FindingError:
+    except (FindingError, AttributeError):  # AttributeError: a stand-in session without one
         location = None
-    home = _optional_home(session.environ, session.platform)
+    environ, platform = getattr(session, "environ", None), getattr(session, "platform", None)
+    home = _optional_home(environ, platform) if environ is not None and platform else None
     return secret_out_problem(session.settings.secret_path(), location, session.settings.include, home)

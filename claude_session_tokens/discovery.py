@@ -4,6 +4,8 @@ Order: the option ``--claude-config-dir``; the environment variable ``CLAUDE_CON
 ``%USERPROFILE%\\.claude`` on Windows; ``$HOME/.claude`` elsewhere. The global config is
 ``DIR/.claude.json`` when the directory came from the option or ``CLAUDE_CONFIG_DIR``, else
 ``<home>/.claude.json``; a non-empty legacy ``<config dir>/.config.json`` overrides it.
+``CLAUDE_CONFIG_DIR`` set to "" or to a value starting with an unexpanded ``~`` is refused: the
+CLI would use another directory than a shell user expects (docs/cli-credentials-forms.md).
 """
 
 from __future__ import annotations

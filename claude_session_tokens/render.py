@@ -175,7 +175,7 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
         result.dry_run = True
         return result
     path = settings.secret_path().absolute()
-    overwrite = run_destination_problem(session) if hasattr(session, "location") else None
+    overwrite = run_destination_problem(session)
     if overwrite:  # checked before any check ran too; the files may have changed since
         raise FindingError(Finding(cause=f"The Secret was not written: {overwrite.split(' Fix: ')[0]}",
                                    why="the earlier file, and the session, are left as they were.",
