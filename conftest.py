@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from claude_session_tokens import check_timeouts, gate, plugin
+from claude_session_tokens.destination import run_destination_problem
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.report_paths import reports_problem
@@ -44,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.usage_problem():
         raise pytest.UsageError(settings.usage_problem())
     config.stash[_SESSION_KEY] = SessionUnderTest(settings)
+    destination = run_destination_problem(config.stash[_SESSION_KEY])
+    if destination:
+        raise pytest.UsageError(destination)
     reports = settings.reports_path()
     if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")

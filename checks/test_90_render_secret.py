@@ -56,8 +56,8 @@ def test_render_secret(claude_session, secret_gate, request, record_property):
     record_property("secret_keys", ", ".join(f"{k} ({n} bytes)" for k, n in result.sizes.items()))
     lines = [f"Secret {result.namespace}/{result.name}: {where}"]
     lines += [f"  {key}: {size} bytes" for key, size in result.sizes.items()]
-    lines.append(f"  access token expires: {iso_utc(result.info.access_token_expires_at_ms)} "
-                 "(the pod's CLI refreshes it)")
+    expires = iso_utc(result.info.access_token_expires_at_ms) or "not stated (no usable expiresAt)"
+    lines.append(f"  access token expires: {expires} (the pod's CLI refreshes it)")
     if result.info.sign_in_expires_at_ms:
         lines.append(f"  sign-in expires: {iso_utc(result.info.sign_in_expires_at_ms)}")
     lines.append(f"  the pod can keep refreshing until: {pod_can_refresh_until(result.info.sign_in_expires_at_ms)}")

@@ -33,6 +33,7 @@ from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
 from .redaction import SHOWN_CHARS, environment_secrets, redact  # noqa: F401 - SHOWN_CHARS, redact: their old home
 from .secret import Secret
+from .session_files import read_secret_file
 from .signals import deferred
 from .temp_copies import make_private_dir, remove_tree
 
@@ -195,9 +196,9 @@ def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: fl
             remedy=f"{INSTALL}   (or pass the executable: --claude-bin PATH)",
         )) from None
     after_path = config_dir / CREDENTIALS_KEY
-    try:
-        after = Secret(after_path.read_bytes()) if after_path.is_file() else None
-    except OSError:
+    try:  # bounded: the CLI may have left anything there (a FIFO, a huge file); then nothing is adopted
+        after = read_secret_file(after_path, "credentials file the CLI wrote back", "run the checks again")
+    except FindingError:
         after = None
     return PromptRun(completed, after, child.removed, child.base_url, None)
 

@@ -20,6 +20,7 @@ import yaml
 
 from . import credentials as creds
 from .atomic import write_atomically
+from .destination import run_destination_problem
 from .findings import BUG_REPORT, Finding, FindingError
 from .git_safety import check_destination
 from .handoff import HandOff, hand_off
@@ -105,7 +106,7 @@ def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
     oauth = verified_again(payload, settings.expected_subscription, settings.min_validity)
     info = SecretInfo(
         captured_at=captured_at or datetime.now(timezone.utc),
-        access_token_expires_at_ms=oauth.expires_at_ms,
+        access_token_expires_at_ms=None if oauth.expiry_unknown else oauth.expires_at_ms,
         sign_in_expires_at_ms=oauth.refresh_token_expires_at_ms,
         cli_version=cli_version(session),
         fingerprint=oauth.fingerprint,
@@ -178,6 +179,11 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
         result.dry_run = True
         return result
     path = settings.secret_path().absolute()
+    overwrite = run_destination_problem(session)
+    if overwrite:  # checked before any check ran too; the files may have changed since
+        raise FindingError(Finding(cause=f"The Secret was not written: {overwrite.split(' Fix: ')[0]}",
+                                   why="the earlier file, and the session, are left as they were.",
+                                   remedy=overwrite.split(" Fix: ")[-1]))
     refusal = git_refusal(path)
     if refusal:
         raise FindingError(refusal)

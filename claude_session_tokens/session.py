@@ -189,9 +189,8 @@ class SessionUnderTest:
             return f"unreachable ({state.reason})"
         if state.kind != "file":
             return "not a regular file"
-        try:
-            with open(path, "rb"):
-                pass
+        try:  # without blocking: a FIFO swapped in after the look above cannot hang open()
+            os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
         except OSError as exc:
             return f"unreadable ({exc.strerror or type(exc).__name__})"
         return "present"

@@ -128,13 +128,14 @@ BAD_PROFILES = {
         'The credentials are not a Claude Code session: "claudeAiOauth" is a JSON string, not an object.',
         RELOGIN),
     "wrong field types": BadProfile(
-        _credentials({"claudeAiOauth": oauth_entry(expiresAt="tomorrow", scopes="user:inference",
+        # a string expiresAt and scopes as one string are forms the CLI accepts
+        # (docs/cli-credentials-forms.md); an object for scopes and a number for a token it does not
+        _credentials({"claudeAiOauth": oauth_entry(expiresAt="tomorrow", scopes={"user:inference": 1},
                                                    refreshToken=12345)}),
         "valid", VALID_ONLY,
         "The credentials are not a Claude Code session: some fields have the wrong type.", RELOGIN,
         also=("refreshToken is a number, expected a string",
-              "expiresAt is a string, expected an integer (epoch milliseconds)",
-              "scopes must be an array of strings")),
+              "scopes is an object, expected an array of strings")),
     "missing accessToken": BadProfile(
         _oauth(accessToken=DROP), "valid", VALID_ONLY,
         "some fields have the wrong type.", RELOGIN, also=("accessToken is missing",)),
