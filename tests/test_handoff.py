@@ -210,6 +210,34 @@ def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(c
     assert not credentials.exists() and synced == [credentials.parent]
 
 
+MCP = {"srv|0123": {"serverName": "srv", "serverUrl": "https://mcp.example.com", "accessToken": "mcp-a",
+                    "refreshToken": "mcp-r", "expiresAt": 1}}
+
+
+@POSIX_ONLY
+@pytest.mark.realcli
+def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_out(credentials):
+    """mcpOAuth (MCP server sign-ins) and pluginSecrets are not the captured session: they stay."""
+    data = {"claudeAiOauth": oauth_entry(), "mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
+    credentials.write_text(json.dumps(data))
+    result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
+    assert result.outcome == REMOVED and not result.laptop_still_holds_it
+    left = json.loads(credentials.read_bytes())
+    assert "claudeAiOauth" not in left
+    assert left == {"mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert any("mcpOAuth" in note and "pluginSecrets" in note for note in result.notes)
+    assert list(credentials.parent.iterdir()) == [credentials]  # no temporary copy left
+    # the real CLI counts this machine as signed out with what is left
+    (credentials.parent / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
+    status = subprocess.run([str(REAL_CLAUDE), "auth", "status"], check=False, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CLAUDE_CONFIG_DIR": str(credentials.parent),
+                                 "HOME": str(credentials.parent), "DISABLE_AUTOUPDATER": "1",
+                                 "DISABLE_TELEMETRY": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"})
+    assert json.loads(status.stdout)["loggedIn"] is False, status.returncode
+    assert json.loads(credentials.read_bytes()) == left  # and it did not touch what stayed
+
+
 def test_a_copy_holding_another_session_is_left_alone_byte_for_byte(credentials):
     captured = Secret(credentials.read_bytes())
     newer = json.dumps({"claudeAiOauth": oauth_entry(refreshToken="sk-ant-ort01-CANARYnewer0123456789abcdefg")})
