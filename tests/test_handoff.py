@@ -218,13 +218,13 @@ MCP = {"srv|0123": {"serverName": "srv", "serverUrl": "https://mcp.example.com",
 @pytest.mark.realcli
 def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_out(credentials):
     """mcpOAuth (MCP server sign-ins) and pluginSecrets are not the captured session: they stay."""
-    data = {"claudeAiOauth": oauth_entry(), "mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
-    credentials.write_text(json.dumps(data))
+    others = {"mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
+    credentials.write_text(json.dumps({"claudeAiOauth": oauth_entry(), **others}))  # no local holds the session
     result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
     assert result.outcome == REMOVED and not result.laptop_still_holds_it
     left = json.loads(credentials.read_bytes())
     assert "claudeAiOauth" not in left
-    assert left == {"mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
+    assert left == others
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert any("mcpOAuth" in note and "pluginSecrets" in note for note in result.notes)
     assert list(credentials.parent.iterdir()) == [credentials]  # no temporary copy left
