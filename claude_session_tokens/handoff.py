@@ -10,7 +10,8 @@ removes the local copy, from exactly where the session was read:
   besides ``claudeAiOauth`` (``mcpOAuth``, ``pluginSecrets``), rewritten atomically without the
   session instead, so those stay;
 - on macOS the login Keychain item, with ``security delete-generic-password -a ACCOUNT -s
-  SERVICE``, the account and service the session was read from.
+  SERVICE``, the account and service the session was read from; the item is the whole file, so
+  other entries in it (``mcpOAuth``) go with it, and the report names them.
 
 It runs only after the Secret was written, synced (file and directory) and read back
 identical, and removes the copy only while it still holds exactly the bytes read at the start
@@ -286,7 +287,11 @@ def remove_keychain_item(source: KeychainCredentialSource, captured: Secret[byte
         return kept(outcome, reason=why)
     done = keychain.delete(security, source.account, source.service)
     if done.outcome == "deleted":
-        return HandOff(REMOVED, where)
+        others = _other_entries(captured)
+        notes = () if others is None else (
+            f"the item also held {shown_list(others[0])} (not part of the session, e.g. MCP servers' "
+            "sign-ins): they went with it, so sign those in again in Claude on this machine",)
+        return HandOff(REMOVED, where, notes=notes)
     if done.outcome == "absent":
         return HandOff(ALREADY_GONE, where)
     return kept(NOT_REMOVED, done)
@@ -333,7 +338,7 @@ def hand_off(session: Any, secret_path: Path, secret_text: str, secret_synced: b
         if result.outcome == REMOVED and is_macos(platform) and fallback.exists():
             note = (f"{fallback} exists and was left untouched; with the Keychain item gone the CLI on "
                     "this machine reads it instead")
-            result = HandOff(result.outcome, result.where, notes=(note,))
+            result = HandOff(result.outcome, result.where, notes=(*result.notes, note))
     else:
         result = remove_file(source.path, captured, platform)
     return HandOff(result.outcome, result.where, result.reason, result.remove_by_hand, login, result.notes)

@@ -351,6 +351,20 @@ def test_the_keychain_item_is_deleted_and_no_other(keychain):
     assert_no_leak(json.dumps(keychain.calls()), "security's command lines")
 
 
+ITEM_WITH_MCP = json.dumps({"claudeAiOauth": oauth_entry(), "mcpOAuth": MCP}).encode()
+
+
+def test_a_keychain_item_with_other_entries_is_deleted_and_the_report_names_what_went_with_it(keychain):
+    """One Keychain item holds the whole file: its mcpOAuth (MCP server sign-ins) goes with it, said plainly."""
+    service = service_name(None)
+    keychain.add(service, ACCOUNT, ITEM_WITH_MCP)
+    result = remove_keychain_item(source_of(service, ITEM_WITH_MCP), Secret(ITEM_WITH_MCP), {},
+                                  security=keychain.executable)
+    assert result.outcome == REMOVED and keychain.stored() == []
+    assert any("mcpOAuth" in note and "sign" in note for note in result.notes), result.notes
+    assert_no_leak(" ".join(result.lines()), "the report")
+
+
 def test_a_locked_keychain_is_a_clear_message_and_the_item_stays(keychain):
     service = service_name(None)
     keychain.add(service, ACCOUNT, item_data()).set_mode("locked")
