@@ -288,9 +288,9 @@ def remove_keychain_item(source: KeychainCredentialSource, captured: Secret[byte
     done = keychain.delete(security, source.account, source.service)
     if done.outcome == "deleted":
         others = _other_entries(captured)
-        notes = () if others is None else (
+        notes = () if others is None else ((
             f"the item also held {shown_list(others[0])} (not part of the session, e.g. MCP servers' "
-            "sign-ins): they went with it, so sign those in again in Claude on this machine",)
+            "sign-ins): they went with it, so sign those in again in Claude on this machine"),)
         return HandOff(REMOVED, where, notes=notes)
     if done.outcome == "absent":
         return HandOff(ALREADY_GONE, where)
