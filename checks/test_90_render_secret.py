@@ -16,7 +16,9 @@ validated strictly, and written atomically with mode 0600 to ``secrets/<name>.ya
 
 With ``--hand-off`` (never with ``--dry-run``), once the Secret is written, synced to disk and
 read back identical, this machine's own copy of the session is removed: the credentials file,
-or on macOS the Keychain item, and only while it still holds exactly what was captured. No
+or on macOS the Keychain item, and only while it still holds exactly what was captured (a
+credentials file that also holds other entries, such as ``mcpOAuth``, keeps them: only the
+session is taken out of it). No
 ``claude auth logout``: it would revoke the session for the pod too. The report says what was
 done and how to sign this machine in again; if the copy could not be removed, the Secret stays
 written, a warning says this machine still holds the session, with the command that removes

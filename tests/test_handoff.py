@@ -210,6 +210,34 @@ def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(c
     assert not credentials.exists() and synced == [credentials.parent]
 
 
+MCP = {"srv|0123": {"serverName": "srv", "serverUrl": "https://mcp.example.com", "accessToken": "mcp-a",
+                    "refreshToken": "mcp-r", "expiresAt": 1}}
+
+
+@POSIX_ONLY
+@pytest.mark.realcli
+def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_out(credentials):
+    """mcpOAuth (MCP server sign-ins) and pluginSecrets are not the captured session: they stay."""
+    others = {"mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
+    credentials.write_text(json.dumps({"claudeAiOauth": oauth_entry(), **others}))  # no local holds the session
+    result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
+    assert result.outcome == REMOVED and not result.laptop_still_holds_it
+    left = json.loads(credentials.read_bytes())
+    assert "claudeAiOauth" not in left
+    assert left == others
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert any("mcpOAuth" in note and "pluginSecrets" in note for note in result.notes)
+    assert list(credentials.parent.iterdir()) == [credentials]  # no temporary copy left
+    # the real CLI counts this machine as signed out with what is left
+    (credentials.parent / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
+    status = subprocess.run([str(REAL_CLAUDE), "auth", "status"], check=False, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CLAUDE_CONFIG_DIR": str(credentials.parent),
+                                 "HOME": str(credentials.parent), "DISABLE_AUTOUPDATER": "1",
+                                 "DISABLE_TELEMETRY": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"})
+    assert json.loads(status.stdout)["loggedIn"] is False, status.returncode
+    assert json.loads(credentials.read_bytes()) == left  # and it did not touch what stayed
+
+
 def test_a_copy_holding_another_session_is_left_alone_byte_for_byte(credentials):
     captured = Secret(credentials.read_bytes())
     newer = json.dumps({"claudeAiOauth": oauth_entry(refreshToken="sk-ant-ort01-CANARYnewer0123456789abcdefg")})
@@ -321,6 +349,20 @@ def test_the_keychain_item_is_deleted_and_no_other(keychain):
     assert deletes == [["delete-generic-password", "-a", ACCOUNT, "-s", service]]
     assert len(finds) == 1  # looked again, compared, then deleted
     assert_no_leak(json.dumps(keychain.calls()), "security's command lines")
+
+
+ITEM_WITH_MCP = json.dumps({"claudeAiOauth": oauth_entry(), "mcpOAuth": MCP}).encode()
+
+
+def test_a_keychain_item_with_other_entries_is_deleted_and_the_report_names_what_went_with_it(keychain):
+    """One Keychain item holds the whole file: its mcpOAuth (MCP server sign-ins) goes with it, said plainly."""
+    service = service_name(None)
+    keychain.add(service, ACCOUNT, ITEM_WITH_MCP)
+    result = remove_keychain_item(source_of(service, ITEM_WITH_MCP), Secret(ITEM_WITH_MCP), {},
+                                  security=keychain.executable)
+    assert result.outcome == REMOVED and keychain.stored() == []
+    assert any("mcpOAuth" in note and "sign" in note for note in result.notes), result.notes
+    assert_no_leak(" ".join(result.lines()), "the report")
 
 
 def test_a_locked_keychain_is_a_clear_message_and_the_item_stays(keychain):

@@ -442,3 +442,18 @@ def test_the_init_runs_as_the_pod_user_on_a_read_only_root_with_the_manifest_mou
     assert run.stdout.split() == [str(sts.uid), str(sts.fs_group), "wrote-volume", "root-read-only",
                                   "secret-read-only", "..data/.credentials.json"], run.output
     assert (config / "w").stat().st_uid == sts.uid and (config / "w").stat().st_gid == sts.fs_group
+
+
+
+@pytest.mark.parametrize("name", [STATEFULSET, EMPTYDIR])
+def test_a_secret_key_that_starts_with_a_dash_is_copied_not_taken_for_an_option(cluster, name):
+    """Secret keys may start with "-" (``--include=-notes.md``): ``cp`` must not read it as an option."""
+    manifest = pod.Manifest.load(name)
+    files, _ = cluster.capture()
+    files["-notes.md"] = b"notes\n"
+    secret = cluster.secret(manifest, files)
+    config = cluster.volume(manifest)
+    run = cluster.init(manifest, secret, config)
+    assert run.returncode == 0, run.output
+    assert (config / "-notes.md").read_bytes() == b"notes\n"
+    assert_pod_owned(config, uid(manifest), names=(".credentials.json", ".claude.json", "-notes.md"))
