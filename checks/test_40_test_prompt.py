@@ -37,6 +37,7 @@ from claude_session_tokens.child_env import shown_url
 from claude_session_tokens.findings import Finding, FindingError
 from claude_session_tokens.gate import earlier_failures
 from claude_session_tokens.plugin import fail_check, ledger, not_run_check, record_section, warn_check
+from claude_session_tokens.remedy import RUN_AGAIN
 
 
 @pytest.mark.requirement("FR-004", "SC-002", "US1.2")
@@ -49,7 +50,7 @@ def test_prompt_answers_on_what_ships(claude_session, record_property, request):
             cause="The test prompt was not run: checks before it failed, so this run cannot write the Secret:",
             why="the prompt may make the CLI refresh the tokens; refresh tokens are single-use, so a refresh "
                 "in a run that writes no Secret would spend your session on this machine.",
-            remedy="fix what the checks named above say, then run the whole suite again: pytest checks",
+            remedy=f"fix what the checks named above say, then run the whole suite again: {RUN_AGAIN}",
             details=tuple(failed_before),
         ))
     result = claude_session.prompt_result

@@ -33,6 +33,7 @@ from .findings import Finding, FindingError
 from .lifetime import FRESH_LOGIN, hours, now_ms
 from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
+from .remedy import FRESH_LOGIN as FRESH_LOGIN_COMMAND, LOG_IN, RUN_AGAIN, suite
 from .secret import Secret
 
 SC_002_SECONDS = 10.0
@@ -100,7 +101,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         return Finding(
             cause="The test prompt failed: the claude CLI found no usable login in the files that would ship.",
             why="a pod given this Secret would start signed out.",
-            remedy="claude auth login   (then run the checks again; or: pytest checks --fresh-login)",
+            remedy=f"{LOG_IN}   (then run the checks again; or: {FRESH_LOGIN_COMMAND})",
             details=details)
     if kind == REJECTED:
         return Finding(
@@ -114,7 +115,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
             why="without an answer from the API the session cannot be proven to work.",
             remedy=f"check the network: curl -sI {shown_url(base_url) if base_url else 'https://api.anthropic.com'}   "
                    "(curl.exe in PowerShell; HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to the CLI "
-                   "as well), fix what it shows, then run the checks again: pytest checks",
+                   f"as well), fix what it shows, then run the checks again: {RUN_AGAIN}",
             details=details)
     if kind == TIME_LIMIT:
         return Finding(
@@ -122,7 +123,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
             why="a session that cannot answer a one-line prompt in time cannot be shown to work; "
                 "the CLI and everything it started were killed.",
             remedy="check the network and run again; if the first start of the CLI is slow (cold disk), "
-                   f"allow more time: pytest checks --prompt-timeout {max(30, int(limit * 3))}",
+                   f"allow more time: {suite('--prompt-timeout', str(max(30, int(limit * 3))))}",
             details=details)
     if kind == CRASHED:
         return Finding(
@@ -135,7 +136,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
             cause="The test prompt failed: the Claude API answered with an error.",
             why="the session could not be shown to work.",
             remedy="read the CLI's message below; when https://status.anthropic.com shows no incident, run the "
-                   "checks again: pytest checks",
+                   f"checks again: {RUN_AGAIN}",
             details=details)
     return Finding(
         cause="The test prompt failed: the claude CLI gave no usable answer "
@@ -301,8 +302,8 @@ def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_
             f"its access token expires{left}, or at once where the API has already rejected that token. "
             "Your profile was not modified.",
         remedy="deploy the Secret this run writes (it holds the only live refresh token); if the run ends without "
-               "writing one, the session is gone: run pytest checks --fresh-login. On this machine run "
-               "'claude auth login' when the CLI asks (a separate session, do not give it to the same pod)",
+               f"writing one, the session is gone: run {FRESH_LOGIN_COMMAND}. On this machine run "
+               f"'{LOG_IN}' when the CLI asks (a separate session, do not give it to the same pod)",
     )]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .remedy import RUN_AGAIN
 from . import credentials as creds
 from .atomic import write_atomically
 from .findings import BUG_REPORT, Finding, FindingError
@@ -122,8 +123,7 @@ def blocked(reasons: list[str]) -> Finding:
         cause="The Secret was not rendered: not every check of this run passed.",
         why="a Secret is only written for a session whose every requirement was proven; "
             "any earlier Secret file was left as it was.",
-        remedy="fix what is listed, then run the whole suite again: pytest checks   "
-               "(or python render_secret.py)",
+        remedy=f"fix what is listed, then run the whole suite again: {RUN_AGAIN}",
         details=tuple(reasons),
         gate_closed=True,
     )
