@@ -30,6 +30,10 @@ class Finding:
     # the requirements of such a check are then judged by the checks that really ran.
     gate_closed: bool = False
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.remedy, str):  # a Remedy: spelled now, for the run it is found in
+            object.__setattr__(self, "remedy", str(self.remedy))
+
     def message(self) -> str:
         """The text shown in pytest's short failure form, the JUnit XML and the summary."""
         lines = [self.cause, f"Why it matters: {self.why}"]

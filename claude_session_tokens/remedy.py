@@ -19,9 +19,9 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Union
 
 import pytest
 
@@ -72,7 +72,7 @@ class Chain:
         return current().chain(self)
 
 
-Part = Union[str, Command, Chain]
+Part = str | Command | Chain
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,11 @@ class Remedy:
     def __str__(self) -> str:
         return current().render(self)
 
-    def __add__(self, other: Part | "Remedy") -> "Remedy":
+    def __add__(self, other: Part | Remedy) -> Remedy:
         more = other.parts if isinstance(other, Remedy) else (other,)
         return Remedy(*self.parts, *more)
 
-    def __radd__(self, other: Part) -> "Remedy":
+    def __radd__(self, other: Part) -> Remedy:
         return Remedy(other, *self.parts)
 
 

@@ -429,8 +429,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     if not values.verbose:
         args.append("-q")
     human = sys.stderr if values.dry_run else sys.stdout
-    # pytest's own output is kept unless asked for; a fresh login talks to the user through it
-    shown = values.verbose or values.fresh_login
+    # pytest's own output is kept unless asked for (-v shows it as it comes). The fresh login talks
+    # to the user through the terminal itself (console.py), so its run's report is shown after it.
+    shown = values.verbose
     pytest_out: Any = sys.stderr if shown else io.StringIO()
     target = destination(values)
     earlier = read_earlier(target) if target is not None else None
@@ -441,13 +442,18 @@ def run(argv: Sequence[str] | None = None) -> int:
         spelling = config.stash.get(remedy.SPELLING_KEY, None) if config is not None else None
         with remedy.using(spelling or remedy.Spelling(front_door=door, windows=is_windows())):
             argv_shown = sys.argv[1:] if argv is None else list(argv)
-            lines, result = summary(config, ret, argv_shown, table=not shown, earlier=earlier)
+            lines, result = summary(config, ret, argv_shown, table=not (shown or values.fresh_login),
+                                    earlier=earlier)
             failures = failure_lines(config)
             quiet = quiet_lines(config, ret, result)
     said = "" if shown else pytest_out.getvalue().strip()
+    signed_out = config is not None and getattr(config.stash.get(SESSION_KEY, None), "interrupted_after_logout", None)
     if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and said:
         lines.insert(0, said)
         quiet.insert(0, said)
+    elif values.fresh_login and said and not signed_out and not values.quiet:
+        print(said, file=sys.stderr)  # pytest's report (its table included), then the summary below
+        sys.stderr.flush()
     rendered = result is not None and int(ret) == 0
     if values.quiet:
         print("\n".join(quiet), file=human if rendered else sys.stderr)
