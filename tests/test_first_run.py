@@ -24,7 +24,7 @@ from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 from helpers.render_support import REAL_CLAUDE, run_render_secret
 from helpers.runner import ROOT
 
-from claude_session_tokens import __version__, remedy
+from claude_session_tokens import __version__
 from claude_session_tokens.options import OPTIONS
 
 PROMPT = "test_prompt_answers_on_what_ships"
@@ -210,6 +210,8 @@ def test_remedies_say_plain_claude_when_it_is_on_path_and_the_profile_is_the_def
 
 
 def test_spelling_of_commands_on_posix_and_powershell():
+    from claude_session_tokens import remedy
+
     posix = remedy.Spelling(claude="/opt/my tools/claude", config_dir="/data/claude work")
     assert posix.command(remedy.LOG_IN) == "CLAUDE_CONFIG_DIR='/data/claude work' '/opt/my tools/claude' auth login"
     assert posix.chain(remedy.RELOGIN) == ("CLAUDE_CONFIG_DIR='/data/claude work' '/opt/my tools/claude' auth logout"
@@ -436,6 +438,8 @@ def test_version():
 
 
 def test_the_console_command_is_the_same_front_door_and_says_its_own_name(tmp_path):
+    from claude_session_tokens import remedy
+
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     target = project["project"]["scripts"]["claude-session-tokens"]
     module, _, function = target.partition(":")
