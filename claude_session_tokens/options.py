@@ -64,16 +64,19 @@ class Option:
         return kw
 
 
+class OptionValueError(argparse.ArgumentTypeError, ValueError):
+    """A bad option value: argparse (and so pytest) shows its message as it is, not "invalid ... value"."""
+
+
 def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
-    """A parser for a finite number greater than 0. Its errors are ``ArgumentTypeError`` (a
-    ``ValueError``), whose message argparse and pytest show as it is."""
+    """A parser for a finite number greater than 0."""
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number greater than 0, got {text!r}") from None
+            raise OptionValueError(f"expected a number greater than 0, got {text!r}") from None
         if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(
+            raise OptionValueError(
                 f"must be a finite number greater than 0, got {text!r}")
         return value
     parse.__name__ = kind.__name__
@@ -92,7 +95,7 @@ def namespace_name(text: str) -> str:
     """``--namespace``: a DNS-1123 label (at most 63 characters), or a ``${VAR}`` placeholder."""
     if _PLACEHOLDER.fullmatch(text) or (len(text) <= 63 and _DNS_1123_LABEL.fullmatch(text)):
         return text
-    raise argparse.ArgumentTypeError(
+    raise OptionValueError(
         f"{text!r} is not a Kubernetes namespace name: at most 63 characters, lower-case letters, digits "
         "and '-', starting and ending with a letter or digit (e.g. agents), or the placeholder ${NAMESPACE}")
 
@@ -101,7 +104,7 @@ def secret_name(text: str) -> str:
     """``--secret-name``: a DNS-1123 subdomain (at most 253 characters)."""
     if len(text) <= 253 and _DNS_1123_SUBDOMAIN.fullmatch(text):
         return text
-    raise argparse.ArgumentTypeError(
+    raise OptionValueError(
         f"{text!r} is not a Kubernetes Secret name: at most 253 characters, lower-case letters, digits, "
         "'-' and '.', starting and ending with a letter or digit (e.g. claude-session-tokens)")
 
