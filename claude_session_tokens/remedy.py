@@ -20,7 +20,7 @@ import contextlib
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -103,7 +103,6 @@ class Spelling:
     windows: bool = False
     claude: str = "claude"  # the executable as the user can type it (a path when not on PATH)
     config_dir: str | None = None  # CLAUDE_CONFIG_DIR for ``claude auth ...``; None: the default profile
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _claude(self) -> str:
         if self.claude == "claude":
