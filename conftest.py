@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import check_timeouts, gate, plugin
+from claude_session_tokens import check_timeouts, gate, plugin, remedy
 from claude_session_tokens.destination import run_destination_problem
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
@@ -18,7 +18,7 @@ from claude_session_tokens.report_paths import reports_problem
 from claude_session_tokens.session import SessionUnderTest
 from claude_session_tokens.temp_copies import stale_copies_finding
 
-_SESSION_KEY = pytest.StashKey[SessionUnderTest]()
+_SESSION_KEY = plugin.SESSION_KEY
 
 
 def _runs_checks(config: pytest.Config) -> bool:
@@ -44,8 +44,12 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = Settings.from_values(config.getoption, PROJECT_ROOT)
     if settings.usage_problem():
         raise pytest.UsageError(settings.usage_problem())
-    config.stash[_SESSION_KEY] = SessionUnderTest(settings)
-    destination = run_destination_problem(config.stash[_SESSION_KEY])
+    session = SessionUnderTest(settings)
+    config.stash[_SESSION_KEY] = session
+    # every remedy of this run is spelled for its front door, platform, CLI and profile
+    config.stash[remedy.SPELLING_KEY] = remedy.spelling_for(session, PROJECT_ROOT)
+    remedy.use(config.stash[remedy.SPELLING_KEY])
+    destination = run_destination_problem(session)
     if destination:
         raise pytest.UsageError(destination)
     reports = settings.reports_path()
@@ -55,6 +59,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if problem:
         raise pytest.UsageError(problem)
     config.stash[SUMMARY_PATH_KEY] = str(reports / "summary.md")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if remedy.SPELLING_KEY in config.stash:
+        remedy.use(remedy.Spelling())  # the next run (in this process) spells its own
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .remedy import suite
 from .child_env import profile_home, prompt_environment
 from .findings import Finding, FindingError
 from .processes import LaunchError, run_captured
@@ -66,7 +67,7 @@ def _missing(cause: str) -> FindingError:
     return FindingError(Finding(
         cause=cause,
         why="the suite needs the claude CLI to log in and to prove the session with a test prompt.",
-        remedy=f"{INSTALL}   (or pass the executable: pytest checks --claude-bin PATH)",
+        remedy=f"{INSTALL}   (or pass the executable: {suite('--claude-bin', 'PATH')})",
     ))
 
 

@@ -12,13 +12,15 @@ import math
 import re
 from dataclasses import dataclass
 
+from . import remedy
 from .findings import Finding, FindingError
+from .remedy import Remedy
 from .secret import Secret
 from .shown_values import is_harmless, shown, shown_list
 
 OAUTH_KEY = "claudeAiOauth"
 INFERENCE_SCOPE = "user:inference"
-RELOGIN = "claude auth logout && claude auth login"
+RELOGIN = Remedy(remedy.RELOGIN)
 _SESSION_TOKEN = re.compile(r"^sk-ant-oat\d{2}-[\w-]{20,}$")
 _API_KEY_PREFIXES = ("sk-ant-api", "sk-ant-admin")
 _SECONDS_NOT_MS = 100_000_000_000  # 1973 in ms, 5138 in s: below this, a value is seconds

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .remedy import suite
 from .findings import Finding, FindingError
 from .platforms import current_platform, is_macos, is_windows
 from .sources import CredentialSource, FileCredentialSource
@@ -72,7 +73,7 @@ def home_directory(environ: Mapping[str, str], platform: str) -> Path:
     raise FindingError(Finding(
         cause=f"The home directory is unknown: {variable} is not set.",
         why="the Claude CLI keeps the session under the home directory, so the suite cannot find it.",
-        remedy="pass the directory yourself: pytest checks --claude-config-dir <path to your .claude directory>",
+        remedy=f"pass the directory yourself: {suite('--claude-config-dir', '<path to your .claude directory>')}",
     ))
 
 

@@ -42,13 +42,14 @@ from .discovery import CREDENTIALS_FILE
 from .findings import Finding, FindingError
 from .keychain import KeychainCredentialSource
 from .platforms import is_macos, is_windows
+from .remedy import LOG_IN, Spelling, current, suite
 from .secret import Secret
 from .session_files import READ_LIMIT
 from .shown_values import shown_list
 from .sources import FileCredentialSource
 
 OPTION = "--hand-off"
-FRESH_LOGIN_RUN = "pytest checks --fresh-login --hand-off"
+FRESH_LOGIN_RUN = suite("--fresh-login", "--hand-off")  # a Command: spelled for the run's front door when shown
 REMOVED, ALREADY_GONE, NOT_REMOVED = "removed", "already gone", "not removed"
 CHANGED = "changed"  # rewritten since the capture, still the same session (same refresh token): still shared
 REPLACED = "replaced"  # another session now (a new sign-in, or the CLI here refreshed the captured one)
@@ -142,18 +143,14 @@ def quote(text: str, windows: bool) -> str:
     return shlex.quote(text)
 
 
-def login_command(cli_config_dir: str | None, platform: str) -> str:
+def login_command(cli_config_dir: str | None, platform: str, claude: str = "claude") -> str:
     """``claude auth login`` for this profile: with its ``CLAUDE_CONFIG_DIR`` when not the default."""
-    if not cli_config_dir:
-        return "claude auth login"
-    if is_windows(platform):
-        return f"$env:CLAUDE_CONFIG_DIR = {quote(cli_config_dir, True)}; claude auth login   (PowerShell)"
-    return f"CLAUDE_CONFIG_DIR={quote(cli_config_dir, False)} claude auth login"
+    return Spelling(windows=is_windows(platform), claude=claude, config_dir=cli_config_dir or None).command(LOG_IN)
 
 
 def remove_file_command(path: Path, platform: str) -> str:
     if is_windows(platform):
-        return f"Remove-Item -LiteralPath {quote(str(path), True)}   (PowerShell)"
+        return f"Remove-Item -LiteralPath {quote(str(path), True)}"  # Windows users are told PowerShell
     return f"rm {quote(str(path), False)}"
 
 
@@ -315,7 +312,7 @@ def hand_off(session: Any, secret_path: Path, secret_text: str, secret_synced: b
     except FindingError as err:
         return _not_done("the session", f"it could not be located again ({err.finding.cause})",
                          "see the checks' report for where the session is")
-    login = login_command(location.cli_config_dir, platform)
+    login = login_command(location.cli_config_dir, platform, current().claude)
     if isinstance(source, KeychainCredentialSource):
         where, by_hand = source.label, delete_item_command(source.account, source.service)
     elif isinstance(source, FileCredentialSource):

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .remedy import LOG_IN, RELOGIN, suite
 from .findings import Finding, FindingError
 from .secret import Secret
 from .sources import LOGIN_REMEDY, FileCredentialSource
@@ -193,7 +194,7 @@ class KeychainCredentialSource:
             return Finding(
                 cause="The macOS 'security' command was not found on PATH.",
                 why="the Keychain can only be read with it; it exists on macOS only (/usr/bin/security).",
-                remedy="on Linux and Windows use the credentials file: pytest checks --credentials-source file",
+                remedy=f"on Linux and Windows use the credentials file: {suite('--credentials-source', 'file')}",
             )
         if outcome == "locked":
             return Finding(
@@ -239,7 +240,7 @@ class KeychainCredentialSource:
                       "is not the JSON text the Claude CLI stores there.",
                 why="the CLI would treat the session as signed out, and so would the pod.",
                 remedy=f'security delete-generic-password -a "{self.account}" -s "{self.service}" '
-                       f"&& claude auth login",
+                       f"&& {LOG_IN}",
             )
         return None
 
@@ -248,7 +249,7 @@ class KeychainCredentialSource:
             return Finding(
                 cause=f"The Keychain item '{self.service}' is empty.",
                 why="an empty item holds no tokens; the pod would start signed out.",
-                remedy="claude auth logout && claude auth login",
+                remedy=str(RELOGIN),
             )
         return None
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from .credentials import INFERENCE_SCOPE, OAuthSession
 from .findings import Finding
 from .manifest import iso_utc
+from .remedy import FRESH_LOGIN as _FRESH_LOGIN_COMMAND, RELOGIN, RUN_AGAIN, Remedy
 
 REFRESH_MARGIN_MS = 5 * 60 * 1000  # the CLI refreshes when fewer than 5 minutes remain
 HOUR_MS = 3600 * 1000
-FRESH_LOGIN = "pytest checks --fresh-login   (or: claude auth logout && claude auth login, then pytest checks)"
+FRESH_LOGIN = Remedy(_FRESH_LOGIN_COMMAND, "   (or: ", RELOGIN, ", then ", RUN_AGAIN, ")")
 EXAMPLE = "examples/claude-agent-statefulset.yaml"
 POD_NOTE = ("the access token lasts ~8 h; the pod's CLI refreshes it itself and writes the new tokens back, "
             "so the pod must keep its copy on a writable persistent volume, seeded once from the Secret "

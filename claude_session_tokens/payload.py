@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .credentials import OAUTH_KEY, load_json_object, parse_credentials
 from .findings import Finding, FindingError
+from .remedy import LOG_IN, Remedy
 from .secret import Secret
 from .session_files import (
     GLOBAL_CONFIG_LIMIT,
@@ -34,7 +35,7 @@ from .shown_values import shown
 CREDENTIALS_KEY = ".credentials.json"
 GLOBAL_CONFIG_KEY = ".claude.json"
 SECRET_DATA_LIMIT = 1024 * 1024  # bytes of data a Kubernetes Secret may hold
-GLOBAL_CONFIG_REMEDY = "claude auth login   (the CLI writes a new one), then run the checks again"
+GLOBAL_CONFIG_REMEDY = Remedy(LOG_IN, "   (the CLI writes a new one), then run the checks again")
 KEY_PATTERN = re.compile(r"^[-._a-zA-Z0-9]+$")
 REFUSED_INCLUDES = {
     "projects": "holds full conversation transcripts",

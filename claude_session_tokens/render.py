@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .remedy import RUN_AGAIN
 from . import credentials as creds
 from .atomic import write_atomically
 from .destination import run_destination_problem
@@ -127,8 +128,7 @@ def blocked(reasons: list[str]) -> Finding:
         cause="The Secret was not rendered: not every check of this run passed.",
         why="a Secret is only written for a session whose every requirement was proven; "
             "any earlier Secret file was left as it was.",
-        remedy="fix what is listed, then run the whole suite again: pytest checks   "
-               "(or python render_secret.py)",
+        remedy=f"fix what is listed, then run the whole suite again: {RUN_AGAIN}",
         details=tuple(reasons),
         gate_closed=True,
     )
@@ -164,7 +164,7 @@ def write_remedy(path: Path, exc: OSError) -> str:
                 f"e.g. --secret-out \"{existing.parent / 'secrets' / path.name}\"")
     if isinstance(exc, PermissionError):
         if is_windows():
-            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (PowerShell), or pass --secret-out PATH'
+            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (in PowerShell; or pass --secret-out PATH)'
         return f'chmod u+rwx "{existing}"   or pass --secret-out PATH in a directory you own'
     return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from .remedy import LOG_IN, suite
 from . import credentials as creds
 from .background import BackgroundCall
 from .discovery import SessionLocation, discover
@@ -56,6 +57,13 @@ class SessionUnderTest:
         self.platform = platform or current_platform()
         self._memo = _Memo()
         self._listing_started: BackgroundCall | None = None
+        # set when Ctrl-C stopped the fresh login after the logout: the command that signs in again
+        self.interrupted_after_logout: str | None = None
+
+    def known(self, key: str) -> Any:
+        """A part already computed (``"cli"``, ``"oauth"``, ...), or None: never computes it."""
+        ok, value = self._memo._store.get(key, (False, None))
+        return value if ok else None
 
     # --- where it is -------------------------------------------------------------------
     @property
@@ -83,8 +91,8 @@ class SessionUnderTest:
         return Finding(
             cause=cause,
             why="the Claude CLI keeps the signed-in session there; without it there is nothing to capture.",
-            remedy="claude auth login   (it creates the directory), or point the suite at the right one: "
-                   "pytest checks --claude-config-dir <dir>",
+            remedy=f"{LOG_IN}   (it creates the directory), or point the suite at the right one: "
+                   f"{suite('--claude-config-dir', '<dir>')}",
         )
 
     # --- what is in it -------------------------------------------------------------------

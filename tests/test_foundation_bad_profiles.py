@@ -16,7 +16,7 @@ import pytest
 
 from helpers import privileges
 from helpers.foundation import (
-    DIRECTORY_REMEDY, FOUNDATION_FILES, LOGIN, ORDER, RELOGIN, assert_no_canary, assert_no_crash,
+    DIRECTORY_REMEDY, FOUNDATION_FILES, LOGIN, ORDER, RELOGIN, assert_no_canary, assert_no_crash, fill,
     assert_requirements_tagged, case, outcomes,
 )
 from helpers.profiles import DROP, ProfileBuilder, oauth_entry
@@ -180,7 +180,7 @@ BAD_PROFILES = {
 
 
 def _fill(text: str, profile: ProfileBuilder) -> str:
-    return text.format(dir=profile.dir, cred=profile.credentials, parent=profile.dir.parent)
+    return fill(text, profile.dir, dir=profile.dir, cred=profile.credentials, parent=profile.dir.parent)
 
 
 @pytest.mark.parametrize("name", list(BAD_PROFILES))
@@ -236,7 +236,7 @@ def test_every_failed_check_explains_itself(checks, profile):
     assert len(failed) == len(CREDENTIAL_CHECKS)
     for testcase in failed:
         assert "Why it matters: " in testcase.message and "Fix: " in testcase.message
-        assert testcase.prop("remedy") == [LOGIN]
+        assert testcase.prop("remedy") == [fill(LOGIN, profile.dir)]
 
 
 def test_credentials_with_extra_top_level_keys_still_pass(checks, profile):

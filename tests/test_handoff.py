@@ -301,7 +301,7 @@ def test_the_login_command_names_the_config_dir_in_use():
     assert login_command(None, "win32") == "claude auth login"
     assert login_command("/home/dev/my claude", "linux") == "CLAUDE_CONFIG_DIR='/home/dev/my claude' claude auth login"
     assert login_command(r"D:\it's claude", "win32") == \
-        r"$env:CLAUDE_CONFIG_DIR = 'D:\it''s claude'; claude auth login   (PowerShell)"
+        r"$env:CLAUDE_CONFIG_DIR='D:\it''s claude'; claude auth login"
 
 
 @POSIX_ONLY

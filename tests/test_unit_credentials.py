@@ -25,7 +25,7 @@ def finding_of(content):
     finding = info.value.finding
     assert CANARY_MARKER not in finding.message()  # no message ever quotes the file
     assert CANARY_MARKER not in str(info.value)
-    assert finding.remedy == RELOGIN
+    assert finding.remedy == str(RELOGIN) == "claude auth logout && claude auth login"
     return finding
 
 
