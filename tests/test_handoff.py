@@ -108,7 +108,8 @@ def test_hand_off_removes_the_credentials_file_and_nothing_else(suite):
     summary = run.summary_path.read_text()
     assert "hand-off: removed this machine's copy of the session" in summary
     assert "claude auth logout was not run" in summary
-    assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(suite.profile.dir))} claude auth login" in summary
+    # spelled with the CLI that was found (--claude-bin) and the profile in use
+    assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(suite.profile.dir))} {shlex.quote(str(suite.fake.bin))} auth login" in summary
     assert SHARED_CHAIN not in summary
     assert_no_canary(run)
 
@@ -439,7 +440,8 @@ def test_the_whole_suite_hands_off_a_keychain_session(pytester, keychain, tmp_pa
     never_logged_out(fake)
     render = run.testcases()[RENDER_CASE]
     assert render.prop("hand_off") == [f"removed: macOS Keychain item '{service}' (account '{ACCOUNT}')"]
-    assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(directory))} claude auth login" in run.summary_path.read_text()
+    assert (f"CLAUDE_CONFIG_DIR={shlex.quote(str(directory))} {shlex.quote(str(fake.bin))} auth login"
+            in run.summary_path.read_text())
     assert_no_canary(run)
 
 
@@ -481,7 +483,7 @@ def test_render_secret_hands_off_and_says_how_to_sign_in_again(render):
     out = done.stdout
     assert "hand-off: removed this machine's copy of the session" in out
     assert "claude auth logout was not run" in out
-    login = f"CLAUDE_CONFIG_DIR={shlex.quote(str(render.profile.dir))} claude auth login"
+    login = f"CLAUDE_CONFIG_DIR={shlex.quote(str(render.profile.dir))} {shlex.quote(str(REAL_CLAUDE))} auth login"
     assert f"This machine no longer holds the session; to use Claude here again: {login}" in out
     assert "run again with --hand-off" not in out
 
