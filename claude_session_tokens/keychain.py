@@ -93,19 +93,28 @@ class KeychainLookup:
     data: Secret[bytes] = field(default_factory=lambda: Secret(b""))
 
 
+def _run_security(security: str | None, args: list[str], timeout: float,
+                  capture: bool) -> tuple[KeychainLookup | None, subprocess.CompletedProcess | None]:
+    """Run ``security ARGS`` with no stdin: ``(None, completed)``, or ``(why not, None)``."""
+    if not security:
+        return KeychainLookup("no security tool"), None
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    try:
+        return None, subprocess.run([security, *args], stdin=subprocess.DEVNULL, stdout=output,
+                                    stderr=output, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return KeychainLookup("timeout"), None
+    except OSError:
+        return KeychainLookup("no security tool"), None
+
+
 def lookup(security: str | None, account: str, service: str,
            timeout: float = LOOKUP_TIMEOUT) -> KeychainLookup:
     """Run ``security`` once and classify its answer. The password arrives on stdout only."""
-    if not security:
-        return KeychainLookup("no security tool")
-    argv = [security, "find-generic-password", "-a", account, "-w", "-s", service]
-    try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return KeychainLookup("timeout")
-    except OSError:
-        return KeychainLookup("no security tool")
+    failed, done = _run_security(security, ["find-generic-password", "-a", account, "-w", "-s", service],
+                                 timeout, capture=True)
+    if done is None:
+        return failed
     code, answer = done.returncode, Secret(done.stdout)
     del done  # no local keeps the raw password, should a traceback ever show locals
     if code == 0:
@@ -133,16 +142,10 @@ def delete(security: str | None, account: str, service: str, timeout: float = LO
 
     What ``security`` prints (the item's attributes, never its data) is not kept.
     """
-    if not security:
-        return KeychainLookup("no security tool")
-    argv = [security, "delete-generic-password", "-a", account, "-s", service]
-    try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return KeychainLookup("timeout")
-    except OSError:
-        return KeychainLookup("no security tool")
+    failed, done = _run_security(security, ["delete-generic-password", "-a", account, "-s", service],
+                                 timeout, capture=False)
+    if done is None:
+        return failed
     if done.returncode == 0:
         return KeychainLookup("deleted", 0)
     return KeychainLookup(outcome_of(done.returncode), done.returncode)
