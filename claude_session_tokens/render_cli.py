@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +26,7 @@ from typing import Any, Sequence
 
 import pytest
 
-from . import __version__, gate, remedy, signals
+from . import __version__, gate, redaction, remedy, signals
 from .earlier_secret import EarlierSecret, read_earlier, sibling
 from .handoff import OPTION as HAND_OFF
 from .lifetime import EXAMPLE, pod_can_refresh_until
@@ -42,6 +43,7 @@ from .plugin import (
     ledger,
 )
 from .remedy import powershell_quote, shell_quote  # noqa: F401 - also used by the tests
+from .shown_values import shown as shown_value
 from .spent_session import SESSION_SPENT, spent_line
 
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
@@ -321,8 +323,18 @@ def _account(session: Any) -> str | None:
     plan = getattr(oauth, "subscription_type", None) if oauth is not None else None
     if not email and not plan:
         return None
-    shown = str(email) if isinstance(email, str) and email.isprintable() and len(email) < 200 else "unknown"
-    return f"{shown} (subscription: {plan if isinstance(plan, str) else 'unknown'})"
+    secrets = [oauth.access_token, oauth.refresh_token] if oauth is not None else []
+    address = str(email) if _plausible_email(email, secrets) else "unknown"
+    return f"{address} (subscription: {shown_value(plan, quote=False) if plan is not None else 'unknown'})"
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,63}")
+
+
+def _plausible_email(value: object, secrets: list) -> bool:
+    """Shown only when it looks like an address and holds nothing token-shaped or token-like."""
+    return (isinstance(value, str) and _EMAIL.fullmatch(value) is not None
+            and redaction.redact(value, secrets, limit=None) == value)
 
 
 def header_lines(config: pytest.Config) -> list[str]:

@@ -258,6 +258,29 @@ def test_header_names_the_session_the_account_and_the_cli(render, profile):
         assert "dev@example.com" not in report.read_text()
 
 
+@pytest.mark.parametrize("email, plan", [
+    pytest.param(CANARY_REFRESH, "max", id="a token as the email"),
+    pytest.param(f"{CANARY_ACCESS[13:40]}@example.com", "max", id="a piece of the access token as the address"),
+    pytest.param("dev@example.com", CANARY_MARKER + "xyzzy", id="a secret-looking subscription"),
+])
+def test_the_header_never_shows_a_value_that_could_be_a_secret(render, profile, email, plan):
+    """The header shows the address and plan only when they look like what they are."""
+    config = json.loads(profile.global_config.read_text())
+    config["oauthAccount"]["emailAddress"] = email
+    profile.write_global_config(config)
+    credentials = json.loads(profile.credentials.read_text())
+    credentials["claudeAiOauth"]["subscriptionType"] = plan
+    profile.write_credentials(credentials)
+    result = render()  # asserts no canary in either stream
+    head = result.stdout.split("Requirements:")[0]
+    assert "account:" in head
+    if email == "dev@example.com":
+        assert "dev@example.com" in head and "(subscription: a " in head  # described, not shown
+    else:
+        assert "account:      unknown (subscription:" in head
+    assert email[:20] not in head or email == "dev@example.com"
+
+
 def test_success_says_it_replaced_the_earlier_secret_and_where_the_reports_are(render):
     first = render()
     assert first.returncode == 0, first.stderr
