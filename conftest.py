@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import check_timeouts, gate, plugin, token_stdin
+from claude_session_tokens import check_timeouts, gate, plugin, remedy, token_stdin
+from claude_session_tokens.destination import run_destination_problem
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
 from claude_session_tokens.report_paths import reports_problem
 from claude_session_tokens.session import SessionUnderTest
+from claude_session_tokens.temp_copies import stale_copies_finding
 
-_SESSION_KEY = pytest.StashKey[SessionUnderTest]()
+_SESSION_KEY = plugin.SESSION_KEY
 
 
 def _runs_checks(config: pytest.Config) -> bool:
@@ -46,7 +48,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SESSION_KEY] = session
     config.stash[plugin.KIND_KEY] = session.kind
     ledger(config).not_applicable = dict(session.kind.requirements_na)
-    if settings.oauth_token_file == "-":
+    # every remedy of this run is spelled for its front door, platform, CLI and profile
+    config.stash[remedy.SPELLING_KEY] = remedy.spelling_for(session, PROJECT_ROOT)
+    remedy.use(config.stash[remedy.SPELLING_KEY])
+    destination = run_destination_problem(session)
+    if destination:
+        raise pytest.UsageError(destination)
+    if settings.oauth_token_file == "-":  # after the usage checks: a refused command line reads nothing
         session.stdin_token = token_stdin.read_before_capture(config)
     reports = settings.reports_path()
     if not config.option.xmlpath:
@@ -55,6 +63,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if problem:
         raise pytest.UsageError(problem)
     config.stash[SUMMARY_PATH_KEY] = str(reports / "summary.md")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if remedy.SPELLING_KEY in config.stash:
+        remedy.use(remedy.Spelling())  # the next run (in this process) spells its own
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -72,6 +85,9 @@ def claude_session(request: pytest.FixtureRequest) -> SessionUnderTest:
         pytest.fail("the checks run through 'pytest checks' from the project", pytrace=False)
     session = request.config.stash[_SESSION_KEY]
     session.start_listing()  # FR-005's walk of the directory runs in the background from now on
+    stale = stale_copies_finding()  # copies of a session that a killed run left in the temp dir
+    if stale:
+        plugin.warn_check(stale)
     return session
 
 

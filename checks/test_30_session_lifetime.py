@@ -34,7 +34,8 @@ def test_session_lasts_long_enough(claude_session, record_property):
     if claude_session.kind.is_token:
         return _token_lasts_long_enough(claude_session, record_property)
     lifetime = claude_session.lifetime
-    record_property("access_token_hours_left", f"{lifetime.access_hours_left:.2f}")
+    record_property("access_token_hours_left", "unknown (no usable expiresAt)" if lifetime.access_expiry_unknown
+                    else f"{lifetime.access_hours_left:.2f}")
     if lifetime.refresh_end_hours_left is not None:
         record_property("sign_in_hours_left", f"{lifetime.refresh_end_hours_left:.2f}")
     record_property("pod_can_refresh_until", iso_utc(lifetime.refresh_end_at_ms) or "unknown")

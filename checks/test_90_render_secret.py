@@ -16,7 +16,9 @@ validated strictly, and written atomically with mode 0600 to ``secrets/<name>.ya
 
 With ``--hand-off`` (never with ``--dry-run``), once the Secret is written, synced to disk and
 read back identical, this machine's own copy of the session is removed: the credentials file,
-or on macOS the Keychain item, and only while it still holds exactly what was captured. No
+or on macOS the Keychain item, and only while it still holds exactly what was captured (a
+credentials file that also holds other entries, such as ``mcpOAuth``, keeps them: only the
+session is taken out of it). No
 ``claude auth logout``: it would revoke the session for the pod too. The report says what was
 done and how to sign this machine in again; if the copy could not be removed, the Secret stays
 written, a warning says this machine still holds the session, with the command that removes
@@ -67,8 +69,8 @@ def test_render_secret(claude_session, secret_gate, request, record_property):
                      f"{iso_utc(result.info.estimated_expires_at)} (estimate: capture + 365 days)")
         record_section("Kubernetes Secret (FR-006)", lines)
         return
-    lines.append(f"  access token expires: {iso_utc(result.info.access_token_expires_at_ms)} "
-                 "(the pod's CLI refreshes it)")
+    expires = iso_utc(result.info.access_token_expires_at_ms) or "not stated (no usable expiresAt)"
+    lines.append(f"  access token expires: {expires} (the pod's CLI refreshes it)")
     if result.info.sign_in_expires_at_ms:
         lines.append(f"  sign-in expires: {iso_utc(result.info.sign_in_expires_at_ms)}")
     lines.append(f"  the pod can keep refreshing until: {pod_can_refresh_until(result.info.sign_in_expires_at_ms)}")

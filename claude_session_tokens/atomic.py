@@ -5,7 +5,8 @@ never crosses file systems), is flushed and fsynced, and then replaces the desti
 ``os.replace`` (atomic on POSIX and on Windows). The temporary file is created with its final
 permissions before a single byte is written, so a Secret is never readable by others, not even
 for a moment. Directories this function creates get ``dir_mode``; existing ones are left alone.
-Any failure removes the temporary file and leaves the previous destination untouched.
+Any failure removes the temporary file and leaves the previous destination untouched; Ctrl-C,
+SIGTERM or SIGHUP during the write take effect once it has finished or been undone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import tempfile
 import time
 from pathlib import Path
+
+from .signals import deferred
 
 
 def create_parents(directory: Path, dir_mode: int) -> None:
@@ -87,19 +90,20 @@ def write_atomically(path: Path, data: str | bytes, mode: int = 0o600, dir_mode:
     path = Path(path)
     create_parents(path.parent, dir_mode)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    with deferred():  # a stop between mkstemp and the clean-up would leave the temporary file behind
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            _chmod(tmp, mode)  # mkstemp gives 0600; set the final mode while the file is empty
-            view = memoryview(payload)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        _rename(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return _fsync_directory(path.parent)
+            try:
+                _chmod(tmp, mode)  # mkstemp gives 0600; set the final mode while the file is empty
+                view = memoryview(payload)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _rename(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return _fsync_directory(path.parent)

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .remedy import suite
 from .child_env import profile_home, prompt_environment
 from .findings import Finding, FindingError
 from .processes import LaunchError, run_captured
+from .redaction import environment_secrets, redact
 
 INSTALL = "npm install -g @anthropic-ai/claude-code@latest"
 PROBE_LIMIT = 30.0  # seconds; a first start from a cold disk can take ~10 s
@@ -65,7 +67,7 @@ def _missing(cause: str) -> FindingError:
     return FindingError(Finding(
         cause=cause,
         why="the suite needs the claude CLI to log in and to prove the session with a test prompt.",
-        remedy=f"{INSTALL}   (or pass the executable: pytest checks --claude-bin PATH)",
+        remedy=f"{INSTALL}   (or pass the executable: {suite('--claude-bin', 'PATH')})",
     ))
 
 
@@ -109,6 +111,10 @@ def parse_auth_commands(help_text: str) -> tuple[str, ...]:
     return tuple(n for n in names if n != "help")
 
 
+def _stdout(done) -> bytes | str:
+    return done.raw_stdout if done.raw_stdout is not None else done.stdout
+
+
 def probe(path: Path, found_via: str, environ: Mapping[str, str], platform: str,
           limit: float = PROBE_LIMIT) -> ClaudeCli:
     """Run ``--version`` and ``auth --help``; raises :class:`FindingError` when the CLI does not run."""
@@ -120,7 +126,9 @@ def probe(path: Path, found_via: str, environ: Mapping[str, str], platform: str,
             version = run_captured([str(path), "--version"], env=env, limit=limit, cwd=home, platform=platform)
         except LaunchError as err:
             raise _missing(f"The claude CLI at {path} cannot be started ({err.reason}).") from None
-        line = next((ln.strip() for ln in version.stdout.splitlines() if ln.strip()), "")
+        known = environment_secrets(environ)  # a hostile or broken CLI may echo any of them
+        said = redact(_stdout(version), known, limit=None)
+        line = next((ln.strip() for ln in said.splitlines() if ln.strip()), "")
         match = _VERSION.search(line)
         if version.timed_out or version.returncode != 0 or not match or "claude" not in line.lower():
             if version.timed_out:
@@ -131,7 +139,7 @@ def probe(path: Path, found_via: str, environ: Mapping[str, str], platform: str,
                 what = "does not answer 'claude --version' like Claude Code (expected e.g. '2.1.332 (Claude Code)')"
             raise _missing(f"The program at {path} {what}.")
         helped = run_captured([str(path), "auth", "--help"], env=env, limit=limit, cwd=home, platform=platform)
-        commands = () if helped.timed_out else parse_auth_commands(helped.stdout)
+        commands = () if helped.timed_out else parse_auth_commands(redact(_stdout(helped), known, limit=None))
     return ClaudeCli(path=path, found_via=found_via, version=match.group(1), version_line=line[:80],
                      auth_commands=commands)
 

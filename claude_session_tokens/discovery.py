@@ -4,6 +4,8 @@ Order: the option ``--claude-config-dir``; the environment variable ``CLAUDE_CON
 ``%USERPROFILE%\\.claude`` on Windows; ``$HOME/.claude`` elsewhere. The global config is
 ``DIR/.claude.json`` when the directory came from the option or ``CLAUDE_CONFIG_DIR``, else
 ``<home>/.claude.json``; a non-empty legacy ``<config dir>/.config.json`` overrides it.
+``CLAUDE_CONFIG_DIR`` set to "" or to a value starting with an unexpanded ``~`` is refused: the
+CLI would use another directory than a shell user expects (docs/cli-credentials-forms.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .remedy import suite
 from .findings import Finding, FindingError
 from .platforms import current_platform, is_macos, is_windows
 from .sources import CredentialSource, FileCredentialSource
@@ -70,7 +73,7 @@ def home_directory(environ: Mapping[str, str], platform: str) -> Path:
     raise FindingError(Finding(
         cause=f"The home directory is unknown: {variable} is not set.",
         why="the Claude CLI keeps the session under the home directory, so the suite cannot find it.",
-        remedy="pass the directory yourself: pytest checks --claude-config-dir <path to your .claude directory>",
+        remedy=f"pass the directory yourself: {suite('--claude-config-dir', '<path to your .claude directory>')}",
     ))
 
 
@@ -98,6 +101,9 @@ def discover(
     if option_dir:
         origin, home = "--claude-config-dir", _optional_home(environ, platform)
         config_dir = _absolute(option_dir, home)
+    elif "CLAUDE_CONFIG_DIR" in environ and (environ["CLAUDE_CONFIG_DIR"] == ""
+                                             or environ["CLAUDE_CONFIG_DIR"].startswith("~")):
+        raise FindingError(not_as_the_cli_finding(environ["CLAUDE_CONFIG_DIR"], platform))
     elif environ.get("CLAUDE_CONFIG_DIR"):
         origin, home = "CLAUDE_CONFIG_DIR", _optional_home(environ, platform)
         config_dir = _absolute(environ["CLAUDE_CONFIG_DIR"], home)
@@ -125,6 +131,34 @@ def discover(
         global_config_origin=global_origin,
         credentials=_credentials(credentials_source, cli_setting, config_dir, environ, platform),
         cli_config_dir=cli_setting,
+    )
+
+
+def not_as_the_cli_finding(value: str, platform: str) -> Finding:
+    """CLAUDE_CONFIG_DIR set to a value the CLI and a shell user read differently: refused.
+
+    The pinned CLI uses the variable as given whenever it is set: empty, it keeps the session
+    in the current directory; it never expands ``~``, so ``~/.claude`` is ``./~/.claude``
+    (docs/cli-credentials-forms.md). The suite would otherwise verify ``~/.claude``, a
+    different profile from the one the CLI signs in with, so it refuses and says how to fix it.
+    """
+    if is_windows(platform):
+        fix = ('Remove-Item Env:CLAUDE_CONFIG_DIR   (the CLI then uses %USERPROFILE%\\.claude), or '
+               '$env:CLAUDE_CONFIG_DIR = "$HOME\\.claude"   (in PowerShell)')
+    else:
+        fix = ('unset CLAUDE_CONFIG_DIR   (the CLI then uses ~/.claude), or '
+               'export CLAUDE_CONFIG_DIR="$HOME/.claude"   (the shell expands $HOME)')
+    if value == "":
+        cause = "CLAUDE_CONFIG_DIR is set but empty."
+        uses = "the current directory (it puts .credentials.json and projects/ right there)"
+    else:
+        cause = f'CLAUDE_CONFIG_DIR is "{value}", with the "~" not expanded (it was quoted when set).'
+        uses = f'a directory named "~" in the current directory ({Path.cwd() / value})'
+    return Finding(
+        cause=cause,
+        why=f"the Claude CLI then keeps its session in {uses}, not in your home directory; the suite "
+            "will not verify a different profile from the one the CLI would use.",
+        remedy=fix + ", then run the checks again",
     )
 
 

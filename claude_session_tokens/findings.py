@@ -7,6 +7,9 @@ paths, names, counts and types, never from file contents, so it is safe to print
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Union
+
+from .remedy import Remedy
 
 
 # The remedy for a bug in the suite itself: the exact commands that collect what a report needs.
@@ -21,11 +24,15 @@ class Finding:
 
     cause: str
     why: str
-    remedy: str
+    remedy: Union[str, Remedy]  # a Remedy is spelled for the run when the finding is shown
     details: tuple[str, ...] = field(default=())
     # True when the finding only says that *other* checks failed (the render gate is closed):
     # the requirements of such a check are then judged by the checks that really ran.
     gate_closed: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.remedy, str):  # a Remedy: spelled now, for the run it is found in
+            object.__setattr__(self, "remedy", str(self.remedy))
 
     def message(self) -> str:
         """The text shown in pytest's short failure form, the JUnit XML and the summary."""

@@ -17,6 +17,7 @@ from typing import Iterable
 import pytest
 
 from .plugin import Ledger, Verdict
+from .remedy import RUN_AGAIN
 
 RESULT_KEY = pytest.StashKey[object]()  # the render check leaves its RenderResult here
 PRINTS_DRY_RUN_ITSELF = pytest.StashKey[bool]()  # set by render_secret.py, which prints the YAML
@@ -99,6 +100,6 @@ def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str
     for name in uncollected:
         ids = declared_requirements(checks_dir / name) if checks_dir else "unknown requirements"
         reasons.append(f"{ids}: {name} was not part of the run (a single file or a subset was given); "
-                       "run the whole suite: pytest checks")
+                       f"run the whole suite: {RUN_AGAIN}")
     return reasons
 

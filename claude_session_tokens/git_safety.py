@@ -26,6 +26,9 @@ from pathlib import Path
 
 import yaml
 
+from .findings import FindingError
+from .session_files import read_bounded
+
 SESSION_KEYS = (".credentials.json", "CLAUDE_CODE_OAUTH_TOKEN")  # session files; a setup-token token
 SCAN_LIMIT = 4 * 1024 * 1024  # bytes read per tracked file; a Secret is at most ~1.4 MiB of text
 GIT_TIMEOUT = 30
@@ -216,11 +219,9 @@ def _index_blobs(git: str, top: Path, staged: list[tuple[str, str]], names: list
 
 def _working_copy(top: Path, name: str) -> bytes | None:
     path = top / name
-    try:
-        if not path.is_file() or path.stat().st_size > SCAN_LIMIT:
-            return None
-        return path.read_bytes()
-    except OSError:
+    try:  # bounded: a tracked name that is now a FIFO or a device must not hang the scan
+        return read_bounded(path, "tracked file", "", SCAN_LIMIT).reveal()
+    except FindingError:  # missing, not a regular file, too large, unreadable: nothing to scan
         return None
 
 

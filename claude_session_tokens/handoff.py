@@ -6,9 +6,12 @@ session at the sign-in service, which ends the pod's session too. The hand-off t
 removes the local copy, from exactly where the session was read:
 
 - the credentials file ``<config dir>/.credentials.json`` (Linux, Windows, and macOS when the
-  Keychain holds no item), unlinked and the directory synced;
+  Keychain holds no item), unlinked and the directory synced; when it holds other entries
+  besides ``claudeAiOauth`` (``mcpOAuth``, ``pluginSecrets``), rewritten atomically without the
+  session instead, so those stay;
 - on macOS the login Keychain item, with ``security delete-generic-password -a ACCOUNT -s
-  SERVICE``, the account and service the session was read from.
+  SERVICE``, the account and service the session was read from; the item is the whole file, so
+  other entries in it (``mcpOAuth``) go with it, and the report names them.
 
 It runs only after the Secret was written, synced (file and directory) and read back
 identical, and removes the copy only while it still holds exactly the bytes read at the start
@@ -22,6 +25,7 @@ Nothing here raises: :func:`hand_off` returns what was done, for the report.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -33,17 +37,19 @@ from typing import Any
 
 from . import credentials as creds
 from . import keychain
-from .atomic import fsync_directory
+from .atomic import fsync_directory, write_atomically
 from .discovery import CREDENTIALS_FILE
 from .findings import Finding, FindingError
 from .keychain import KeychainCredentialSource
 from .platforms import is_macos, is_windows
+from .remedy import LOG_IN, Spelling, current, suite
 from .secret import Secret
 from .session_files import READ_LIMIT
+from .shown_values import shown_list
 from .sources import FileCredentialSource
 
 OPTION = "--hand-off"
-FRESH_LOGIN_RUN = "pytest checks --fresh-login --hand-off"
+FRESH_LOGIN_RUN = suite("--fresh-login", "--hand-off")  # a Command: spelled for the run's front door when shown
 REMOVED, ALREADY_GONE, NOT_REMOVED = "removed", "already gone", "not removed"
 CHANGED = "changed"  # rewritten since the capture, still the same session (same refresh token): still shared
 REPLACED = "replaced"  # another session now (a new sign-in, or the CLI here refreshed the captured one)
@@ -137,18 +143,14 @@ def quote(text: str, windows: bool) -> str:
     return shlex.quote(text)
 
 
-def login_command(cli_config_dir: str | None, platform: str) -> str:
+def login_command(cli_config_dir: str | None, platform: str, claude: str = "claude") -> str:
     """``claude auth login`` for this profile: with its ``CLAUDE_CONFIG_DIR`` when not the default."""
-    if not cli_config_dir:
-        return "claude auth login"
-    if is_windows(platform):
-        return f"$env:CLAUDE_CONFIG_DIR = {quote(cli_config_dir, True)}; claude auth login   (PowerShell)"
-    return f"CLAUDE_CONFIG_DIR={quote(cli_config_dir, False)} claude auth login"
+    return Spelling(windows=is_windows(platform), claude=claude, config_dir=cli_config_dir or None).command(LOG_IN)
 
 
 def remove_file_command(path: Path, platform: str) -> str:
     if is_windows(platform):
-        return f"Remove-Item -LiteralPath {quote(str(path), True)}   (PowerShell)"
+        return f"Remove-Item -LiteralPath {quote(str(path), True)}"  # Windows users are told PowerShell
     return f"rm {quote(str(path), False)}"
 
 
@@ -175,6 +177,23 @@ def changed(now: Secret[bytes], captured: Secret[bytes], subject: str) -> tuple[
                          "session in it; the hand-off removes only the exact bytes it captured")
     return REPLACED, (f"{subject} holds another session than the one captured at the start of the run "
                       "(a new sign-in, or the CLI here refreshed the captured one)")
+
+
+def _other_entries(blob: Secret[bytes]) -> tuple[list[str], bytes] | None:
+    """(names, file content) of the top-level entries besides the session, or None when there are none.
+
+    They (``mcpOAuth``: MCP server sign-ins, ``pluginSecrets``) are not shipped by default and
+    not part of the captured session; the real CLI counts a file without ``claudeAiOauth`` as
+    signed out, so the hand-off rewrites the file without the session instead of removing it.
+    """
+    try:
+        data = creds.load_json_object(blob, ".credentials.json")
+    except FindingError:
+        return None
+    rest = {key: value for key, value in data.items() if key != creds.OAUTH_KEY}
+    if not rest:
+        return None
+    return sorted(rest), json.dumps(rest, separators=(",", ":")).encode("utf-8")
 
 
 def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:
@@ -206,10 +225,19 @@ def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:
     # the CLI rewrites the file as a new inode (temp file + rename): another inode is another write
     if now != captured or not _same_file(opened, before):
         return kept(*changed(now, captured, "it"))
+    others = _other_entries(now)
     try:
         if not _same_file(os.lstat(path), before):
             return kept(CHANGED, "it was rewritten while the hand-off compared it")
-        os.unlink(path)
+        if others is None:
+            os.unlink(path)
+        else:  # only the session goes: the file keeps its other entries (MCP server sign-ins, ...)
+            synced = write_atomically(path, others[1], mode=0o600, dir_mode=0o700)
+            notes = () if synced else (
+                f"the change could not be synced to disk ({path.parent}); after a crash the session may be back",)
+            kept_note = (f"the file was kept with its other entries ({shown_list(others[0])}): only "
+                         f"{creds.OAUTH_KEY} was removed from it")
+            return HandOff(REMOVED, where, notes=(kept_note, *notes))
     except FileNotFoundError:
         return HandOff(ALREADY_GONE, where)
     except OSError as exc:
@@ -256,7 +284,11 @@ def remove_keychain_item(source: KeychainCredentialSource, captured: Secret[byte
         return kept(outcome, reason=why)
     done = keychain.delete(security, source.account, source.service)
     if done.outcome == "deleted":
-        return HandOff(REMOVED, where)
+        others = _other_entries(captured)
+        notes = () if others is None else ((
+            f"the item also held {shown_list(others[0])} (not part of the session, e.g. MCP servers' "
+            "sign-ins): they went with it, so sign those in again in Claude on this machine"),)
+        return HandOff(REMOVED, where, notes=notes)
     if done.outcome == "absent":
         return HandOff(ALREADY_GONE, where)
     return kept(NOT_REMOVED, done)
@@ -280,7 +312,7 @@ def hand_off(session: Any, secret_path: Path, secret_text: str, secret_synced: b
     except FindingError as err:
         return _not_done("the session", f"it could not be located again ({err.finding.cause})",
                          "see the checks' report for where the session is")
-    login = login_command(location.cli_config_dir, platform)
+    login = login_command(location.cli_config_dir, platform, current().claude)
     if isinstance(source, KeychainCredentialSource):
         where, by_hand = source.label, delete_item_command(source.account, source.service)
     elif isinstance(source, FileCredentialSource):
@@ -303,7 +335,7 @@ def hand_off(session: Any, secret_path: Path, secret_text: str, secret_synced: b
         if result.outcome == REMOVED and is_macos(platform) and fallback.exists():
             note = (f"{fallback} exists and was left untouched; with the Keychain item gone the CLI on "
                     "this machine reads it instead")
-            result = HandOff(result.outcome, result.where, notes=(note,))
+            result = HandOff(result.outcome, result.where, notes=(*result.notes, note))
     else:
         result = remove_file(source.path, captured, platform)
     return HandOff(result.outcome, result.where, result.reason, result.remove_by_hand, login, result.notes)

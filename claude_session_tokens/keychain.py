@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .remedy import LOG_IN, RELOGIN, suite
 from .findings import Finding, FindingError
 from .secret import Secret
 from .sources import LOGIN_REMEDY, FileCredentialSource
@@ -92,19 +93,28 @@ class KeychainLookup:
     data: Secret[bytes] = field(default_factory=lambda: Secret(b""))
 
 
+def _run_security(security: str | None, args: list[str], timeout: float,
+                  capture: bool) -> tuple[KeychainLookup | None, subprocess.CompletedProcess | None]:
+    """Run ``security ARGS`` with no stdin: ``(None, completed)``, or ``(why not, None)``."""
+    if not security:
+        return KeychainLookup("no security tool"), None
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    try:
+        return None, subprocess.run([security, *args], stdin=subprocess.DEVNULL, stdout=output,
+                                    stderr=output, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return KeychainLookup("timeout"), None
+    except OSError:
+        return KeychainLookup("no security tool"), None
+
+
 def lookup(security: str | None, account: str, service: str,
            timeout: float = LOOKUP_TIMEOUT) -> KeychainLookup:
     """Run ``security`` once and classify its answer. The password arrives on stdout only."""
-    if not security:
-        return KeychainLookup("no security tool")
-    argv = [security, "find-generic-password", "-a", account, "-w", "-s", service]
-    try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return KeychainLookup("timeout")
-    except OSError:
-        return KeychainLookup("no security tool")
+    failed, done = _run_security(security, ["find-generic-password", "-a", account, "-w", "-s", service],
+                                 timeout, capture=True)
+    if done is None:
+        return failed
     code, answer = done.returncode, Secret(done.stdout)
     del done  # no local keeps the raw password, should a traceback ever show locals
     if code == 0:
@@ -132,16 +142,10 @@ def delete(security: str | None, account: str, service: str, timeout: float = LO
 
     What ``security`` prints (the item's attributes, never its data) is not kept.
     """
-    if not security:
-        return KeychainLookup("no security tool")
-    argv = [security, "delete-generic-password", "-a", account, "-s", service]
-    try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return KeychainLookup("timeout")
-    except OSError:
-        return KeychainLookup("no security tool")
+    failed, done = _run_security(security, ["delete-generic-password", "-a", account, "-s", service],
+                                 timeout, capture=False)
+    if done is None:
+        return failed
     if done.returncode == 0:
         return KeychainLookup("deleted", 0)
     return KeychainLookup(outcome_of(done.returncode), done.returncode)
@@ -193,7 +197,7 @@ class KeychainCredentialSource:
             return Finding(
                 cause="The macOS 'security' command was not found on PATH.",
                 why="the Keychain can only be read with it; it exists on macOS only (/usr/bin/security).",
-                remedy="on Linux and Windows use the credentials file: pytest checks --credentials-source file",
+                remedy=f"on Linux and Windows use the credentials file: {suite('--credentials-source', 'file')}",
             )
         if outcome == "locked":
             return Finding(
@@ -239,7 +243,7 @@ class KeychainCredentialSource:
                       "is not the JSON text the Claude CLI stores there.",
                 why="the CLI would treat the session as signed out, and so would the pod.",
                 remedy=f'security delete-generic-password -a "{self.account}" -s "{self.service}" '
-                       f"&& claude auth login",
+                       f"&& {LOG_IN}",
             )
         return None
 
@@ -248,7 +252,7 @@ class KeychainCredentialSource:
             return Finding(
                 cause=f"The Keychain item '{self.service}' is empty.",
                 why="an empty item holds no tokens; the pod would start signed out.",
-                remedy="claude auth logout && claude auth login",
+                remedy=str(RELOGIN),
             )
         return None
 

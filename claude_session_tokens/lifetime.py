@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from .credentials import INFERENCE_SCOPE, OAuthSession
 from .findings import Finding
 from .manifest import iso_utc
+from .remedy import FRESH_LOGIN as _FRESH_LOGIN_COMMAND, RELOGIN, RUN_AGAIN, Remedy
 
 REFRESH_MARGIN_MS = 5 * 60 * 1000  # the CLI refreshes when fewer than 5 minutes remain
 HOUR_MS = 3600 * 1000
-FRESH_LOGIN = "pytest checks --fresh-login   (or: claude auth logout && claude auth login, then pytest checks)"
+FRESH_LOGIN = Remedy(_FRESH_LOGIN_COMMAND, "   (or: ", RELOGIN, ", then ", RUN_AGAIN, ")")
 EXAMPLE = "examples/claude-agent-statefulset.yaml"
 POD_NOTE = ("the access token lasts ~8 h; the pod's CLI refreshes it itself and writes the new tokens back, "
             "so the pod must keep its copy on a writable persistent volume, seeded once from the Secret "
@@ -54,6 +55,7 @@ class Lifetime:
     problems: tuple[str, ...]
     access_too_short: bool  # expired or < 5 minutes left: the prompt must not run
     refresh_end_at_ms: int | None = None  # refreshTokenExpiresAt itself (epoch ms), when stated
+    access_expiry_unknown: bool = False  # expiresAt gives no moment (the CLI reads it as "never")
 
     @property
     def access_hours_left(self) -> float:
@@ -65,7 +67,9 @@ class Lifetime:
 
     def lines(self) -> list[str]:
         """The report: hours left, never a token."""
-        lines = [f"access token: {hours(self.access_ms_left)}"]
+        access = ("no usable expiresAt (the CLI refreshes only after the API rejects the token)"
+                  if self.access_expiry_unknown else hours(self.access_ms_left))
+        lines = [f"access token: {access}"]
         if self.refresh_end_ms_left is not None:
             lines.append(f"sign-in ends (refreshTokenExpiresAt): {hours(self.refresh_end_ms_left)}")
         return lines + [
@@ -118,7 +122,7 @@ def assess(session: OAuthSession, at_ms: int, min_validity_hours: float) -> Life
     if not session.refresh_token:
         problems.append("the refresh token is empty: the pod could not renew the ~8 h access token "
                         "(the CLI empties it when a login has died)")
-    if INFERENCE_SCOPE not in session.scopes:
+    if not session.has_inference_scope:
         problems.append(f'the scopes lack "{INFERENCE_SCOPE}": the CLI treats the login as absent')
     window_ms = min_validity_hours * HOUR_MS
     refresh_left = None
@@ -131,11 +135,13 @@ def assess(session: OAuthSession, at_ms: int, min_validity_hours: float) -> Life
                             f"inside the {min_validity_hours:g} h window")
     return Lifetime(access_ms_left=access_left, refresh_end_ms_left=refresh_left,
                     min_validity_hours=min_validity_hours, problems=tuple(problems),
-                    access_too_short=too_short, refresh_end_at_ms=session.refresh_token_expires_at_ms)
+                    access_too_short=too_short, refresh_end_at_ms=session.refresh_token_expires_at_ms,
+                    access_expiry_unknown=session.expiry_unknown)
 
 
 def pod_can_refresh_until(refresh_end_at_ms: int | None) -> str:
     """``2026-12-28T05:00:00Z (refreshTokenExpiresAt)``, or :data:`UNKNOWN_END`."""
-    if refresh_end_at_ms is None:
+    moment = iso_utc(refresh_end_at_ms) if refresh_end_at_ms is not None else None
+    if moment is None:
         return UNKNOWN_END
-    return f"{iso_utc(refresh_end_at_ms)} (refreshTokenExpiresAt); then a new capture is needed"
+    return f"{moment} (refreshTokenExpiresAt); then a new capture is needed"

@@ -29,7 +29,7 @@ when the user named the directory; credential variables are removed as for every
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, ContextManager, Iterator
 
 from .child_env import login_environment
@@ -37,10 +37,11 @@ from .cli import INSTALL
 from .console import Console, NoConsole, open_console
 from .findings import Finding, FindingError
 from .processes import LaunchError, run_attached, run_captured
+from .remedy import FRESH_LOGIN, LOG_IN, PYTEST_CHECKS, RELOGIN, RUN_AGAIN, current
 from .sources import first_problem
 
 LOGOUT_LIMIT = 60.0  # seconds; logout tries to revoke the token online
-RUN_IT = "pytest checks --fresh-login"
+RUN_IT = FRESH_LOGIN  # a Command: spelled for the run's front door when shown
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
@@ -55,11 +56,10 @@ def ci_problem(environ) -> Finding | None:
 
 
 def sign_in_again(location) -> str:
-    """The exact command that signs the user in again, with their CLAUDE_CONFIG_DIR when they named one."""
-    if location is not None and location.cli_config_dir:
-        return f'CLAUDE_CONFIG_DIR="{location.cli_config_dir}" claude auth login   (PowerShell: ' \
-               f'$env:CLAUDE_CONFIG_DIR="{location.cli_config_dir}"; claude auth login)'
-    return "claude auth login"
+    """The exact command that signs the user in again: the CLI that was found, with the
+    CLAUDE_CONFIG_DIR of ``location``'s profile when it is not the default one."""
+    config_dir = location.cli_config_dir if location is not None else None
+    return replace(current(), config_dir=config_dir).command(LOG_IN)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def no_terminal(reason: str) -> Finding:
         cause=f"The fresh login needs an interactive terminal, and this run has none ({reason}).",
         why="'claude auth login' asks for a code on the terminal and, without one, waits forever; "
             "nothing was changed: you were not logged out and the old session is still in place.",
-        remedy=f"run it in an interactive terminal: {RUN_IT}   (or python render_secret.py --fresh-login); "
+        remedy=f"run it in an interactive terminal: {RUN_IT}; "
                "without a terminal (CI) leave --fresh-login out",
     )
 
@@ -159,10 +159,10 @@ def _log_out(session, cli, console: Console, attach, env, before: str | None, lo
         raise _cli_failed("claude auth logout", f"the CLI cannot be started ({err.reason}).", INSTALL) from None
     if logout.timed_out:
         raise _cli_failed("claude auth logout", f"it did not finish within {LOGOUT_LIMIT:.0f} s.",
-                          "claude auth logout   (run it yourself to see what it waits for), then " + RUN_IT)
+                          f"{RELOGIN.commands[0]}   (run it yourself to see what it waits for), then {RUN_IT}")
     if logout.returncode != 0:
         raise _cli_failed("claude auth logout", f"it exited with code {logout.returncode}.",
-                          "claude auth logout   (run it yourself to see its message), then " + RUN_IT)
+                          f"{RELOGIN.commands[0]}   (run it yourself to see its message), then {RUN_IT}")
     # The credentials read before are gone from disk now: no later check may judge them.
     session.reload_credentials()
     return _log_in(session, cli, console, attach, env, before, location)
@@ -182,9 +182,11 @@ def _log_in(session, cli, console: Console, attach, env, before: str | None, loc
             raise _cli_failed("claude auth login", f"the CLI cannot be started ({err.reason}); you are now "
                               f"logged out.", f"{INSTALL}, then {sign_in_again(location)}") from None
         except KeyboardInterrupt:
-            console.say("")
-            console.say(f"Interrupted: you are now logged out (the old session was logged out before the login). "
-                        f"Sign in again: {sign_in_again(location)}")
+            session.interrupted_after_logout = sign_in_again(location)
+            if current().front_door == PYTEST_CHECKS:  # render_secret.py says it itself, once, at the end
+                console.say("")
+                console.say(f"Interrupted: you are now logged out (the old session was logged out before the "
+                            f"login). Sign in again: {sign_in_again(location)}")
             raise
         except BaseException:  # pytest-timeout or another stop from outside: say the same, then go on
             console.say("")
@@ -203,7 +205,7 @@ def _log_in(session, cli, console: Console, attach, env, before: str | None, loc
         ))
     if login.returncode != 0:
         raise _cli_failed("claude auth login", f"it exited with code {login.returncode}; you are now logged out.",
-                          f"{sign_in_again(location)}   (run it yourself, finish the sign-in), then pytest checks")
+                          f"{sign_in_again(location)}   (run it yourself, finish the sign-in), then {RUN_AGAIN}")
 
     session.reload_credentials()
     location = session.location  # discovered again: on macOS the login may have moved the session
@@ -220,15 +222,14 @@ def _log_in(session, cli, console: Console, attach, env, before: str | None, loc
         raise FindingError(Finding(
             cause="The login finished, but the new credentials hold no refresh token.",
             why="without a refresh token the pod cannot renew its access token.",
-            remedy="claude auth logout && claude auth login",
+            remedy=str(RELOGIN),
         ))
     if after == before:
         raise FindingError(Finding(
             cause=f"The login finished, but the session is the same as before (fingerprint {after} unchanged).",
             why="US1.3 requires the old tokens to be replaced with fresh ones; the old session may be "
                 "shared with another machine or pod already.",
-            remedy="claude auth logout && claude auth login   (check that the logout removed the credentials), "
-                   "then pytest checks",
+            remedy=f"{RELOGIN}   (check that the logout removed the credentials), then {RUN_AGAIN}",
         ))
     return LoginOutcome(seconds=login.seconds, fingerprint_before=before, fingerprint_after=after)
 

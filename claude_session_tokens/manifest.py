@@ -43,7 +43,10 @@ def iso_utc(moment: datetime | int | None) -> str | None:
     if moment is None:
         return None
     if isinstance(moment, int):
-        moment = datetime.fromtimestamp(moment / 1000, tz=timezone.utc)
+        try:
+            moment = datetime.fromtimestamp(moment / 1000, tz=timezone.utc)
+        except (OverflowError, ValueError, OSError):  # before year 1 or after 9999: no date to show
+            return None
     return moment.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

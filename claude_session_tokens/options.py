@@ -7,6 +7,9 @@ this list.
 
 from __future__ import annotations
 
+import argparse
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -29,11 +32,27 @@ class Option:
     def dest(self) -> str:
         return self.flag.lstrip("-").replace("-", "_")
 
+    def shown_help(self) -> str:
+        """The help text with the default spelled out (unless the text already says it)."""
+        if "(default" in self.help:
+            return self.help
+        if self.action == "store_true":
+            shown = "off"
+        elif self.action == "append":
+            shown = "none"
+        elif self.default is None:
+            return self.help
+        else:
+            shown = f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
+        return f"{self.help} (default: {shown})"
+
     def kwargs(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {"dest": self.dest, "help": self.help.replace("%", "%%")}  # argparse %-expands help
+        kw: dict[str, Any] = {"dest": self.dest, "help": self.shown_help().replace("%", "%%")}  # argparse %-expands help
         if self.action:
             kw["action"] = self.action
             kw["default"] = [] if self.action == "append" else bool(self.default)
+            if self.action == "append" and self.metavar:
+                kw["metavar"] = self.metavar
         else:
             kw["default"] = self.default
             if self.type:
@@ -45,14 +64,53 @@ class Option:
         return kw
 
 
+class OptionValueError(argparse.ArgumentTypeError, ValueError):
+    """A bad option value: argparse (and so pytest) shows its message as it is, not "invalid ... value"."""
+
+
 def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """A parser for a finite number greater than 0."""
     def parse(text: str) -> float:
-        value = kind(text)
-        if value <= 0:
-            raise ValueError(f"must be greater than 0, got {text}")
+        try:
+            value = kind(text)
+        except ValueError:
+            raise OptionValueError(f"expected a number greater than 0, got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise OptionValueError(
+                f"must be a finite number greater than 0, got {text!r}")
         return value
     parse.__name__ = kind.__name__
     return parse
+
+
+# Kubernetes object names (k8s.io/apimachinery validation): a namespace is a DNS-1123 label,
+# a Secret's name a DNS-1123 subdomain. The default namespace is a placeholder for envsubst.
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_1123_LABEL = re.compile(_LABEL)
+_DNS_1123_SUBDOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def namespace_name(text: str) -> str:
+    """``--namespace``: a DNS-1123 label (at most 63 characters), or a ``${VAR}`` placeholder."""
+    if _PLACEHOLDER.fullmatch(text) or (len(text) <= 63 and _DNS_1123_LABEL.fullmatch(text)):
+        return text
+    raise OptionValueError(
+        f"{text!r} is not a Kubernetes namespace name: at most 63 characters, lower-case letters, digits "
+        "and '-', starting and ending with a letter or digit (e.g. agents), or the placeholder ${NAMESPACE}")
+
+
+def secret_name(text: str) -> str:
+    """``--secret-name``: a DNS-1123 subdomain (at most 253 characters)."""
+    if len(text) <= 253 and _DNS_1123_SUBDOMAIN.fullmatch(text):
+        return text
+    raise OptionValueError(
+        f"{text!r} is not a Kubernetes Secret name: at most 253 characters, lower-case letters, digits, "
+        "'-' and '.', starting and ending with a letter or digit (e.g. claude-session-tokens)")
+
+
+namespace_name.__name__ = "namespace"
+secret_name.__name__ = "Secret name"
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -77,9 +135,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--min-validity", "Hours the captured session must stay usable (SC-005).", default=24.0,
            type=_positive(float), metavar="HOURS"),
     # the Secret
-    Option("--secret-name", "metadata.name of the Secret.", default="claude-session-tokens", metavar="NAME"),
+    Option("--secret-name", "metadata.name of the Secret.", default="claude-session-tokens", type=secret_name,
+           metavar="NAME"),
     Option("--namespace", "metadata.namespace of the Secret (default: the placeholder ${NAMESPACE} "
-           "for envsubst).", default="${NAMESPACE}", metavar="NS"),
+           "for envsubst).", default="${NAMESPACE}", type=namespace_name, metavar="NS"),
     Option("--secret-out", "Where the Secret is written (default: secrets/<name>.yaml in the "
            "project).", metavar="PATH"),
     Option("--secret-format", "Output format of the Secret.", default="yaml", choices=("yaml", "json"),

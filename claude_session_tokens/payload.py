@@ -22,13 +22,20 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .credentials import OAUTH_KEY, load_json_object, parse_credentials
 from .findings import Finding, FindingError
+from .remedy import LOG_IN, Remedy
 from .secret import Secret
-from .session_files import READ_LIMIT, read_secret_file
+from .session_files import (
+    GLOBAL_CONFIG_LIMIT,
+    INCLUDE_LIMIT,
+    inspect_file,
+    read_bounded,
+)
 from .shown_values import shown
 
 CREDENTIALS_KEY = ".credentials.json"
 GLOBAL_CONFIG_KEY = ".claude.json"
 SECRET_DATA_LIMIT = 1024 * 1024  # bytes of data a Kubernetes Secret may hold
+GLOBAL_CONFIG_REMEDY = Remedy(LOG_IN, "   (the CLI writes a new one), then run the checks again")
 KEY_PATTERN = re.compile(r"^[-._a-zA-Z0-9]+$")
 REFUSED_INCLUDES = {
     "projects": "holds full conversation transcripts",
@@ -78,29 +85,52 @@ def credentials_to_ship(blob: Secret[bytes], keep_other_keys: bool) -> tuple[Sec
         return blob, ()
     if OAUTH_KEY not in data:
         parse_credentials(blob)  # no session to keep: raises the finding that says so
-    filtered = json.dumps({OAUTH_KEY: data[OAUTH_KEY]}, separators=(",", ":"), ensure_ascii=False)
+    kept = {OAUTH_KEY: data[OAUTH_KEY]}
+    try:
+        filtered = json.dumps(kept, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in a string: keep it escaped, as the file had it
+        filtered = json.dumps(kept, separators=(",", ":")).encode("ascii")
     notes = tuple(f"left out of .credentials.json: {shown(k)} (pass --keep-credential-keys to ship it)" for k in others)
-    return Secret(filtered.encode("utf-8")), notes
+    return Secret(filtered), notes
 
 
 def minimal_global_config(global_config: Path) -> tuple[Secret[bytes], tuple[str, ...]]:
-    """A small ``.claude.json`` for the pod, built from the user's (which is never shipped)."""
+    """A small ``.claude.json`` for the pod, built from the user's (which is never shipped).
+
+    A missing or unparsable global config is a note (the pod's CLI only needs onboarding); one
+    that cannot be read safely (a FIFO, a device, larger than its cap) raises the
+    :class:`FindingError` of :func:`~claude_session_tokens.session_files.read_bounded`."""
     minimal: dict = {"hasCompletedOnboarding": True}
     notes: tuple[str, ...] = ()
-    try:
-        with open(global_config, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
-        account = data.get("oauthAccount") if isinstance(data, dict) else None
+    state = inspect_file(global_config)
+    if state.kind in ("missing", "broken symlink"):
+        notes = (f"{global_config} does not exist; .claude.json carries onboarding only",)
+    else:
+        unusable = (f"{global_config} could not be read as JSON; .claude.json carries onboarding only",)
+        if state.kind not in ("file", "unreachable") or state.size > GLOBAL_CONFIG_LIMIT:
+            read_bounded(global_config, "global config", GLOBAL_CONFIG_REMEDY, GLOBAL_CONFIG_LIMIT)  # raises
+        try:
+            blob = read_bounded(global_config, "global config", GLOBAL_CONFIG_REMEDY, GLOBAL_CONFIG_LIMIT)
+            data = json.loads(blob.reveal().decode("utf-8"), parse_constant=_not_json)
+            account = data.get("oauthAccount") if isinstance(data, dict) else None
+        except FindingError:  # not readable by this user: the pod's CLI only needs onboarding
+            account, notes = None, unusable
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            account, notes = None, unusable
         if isinstance(account, dict):
             minimal["oauthAccount"] = account
-        else:
+        elif not notes:
             notes = (f"{global_config} has no oauthAccount; .claude.json carries onboarding only",)
-    except FileNotFoundError:
-        notes = (f"{global_config} does not exist; .claude.json carries onboarding only",)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        notes = (f"{global_config} could not be read as JSON; .claude.json carries onboarding only",)
-    text = json.dumps(minimal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return Secret(text.encode("utf-8")), notes
+    try:
+        text = json.dumps(minimal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in the account: keep it escaped
+        encoded = (json.dumps(minimal, indent=2, sort_keys=True) + "\n").encode("ascii")
+    return Secret(encoded), notes
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def include_problem(config_dir: Path, name: str) -> str | None:
@@ -119,12 +149,19 @@ def include_problem(config_dir: Path, name: str) -> str | None:
         return f"{name} is always included (the global config in its minimal form)"
     if not KEY_PATTERN.match(name):
         return "a Secret key may only hold letters, digits, '-', '_' and '.'"
-    path = config_dir / name
-    if path.is_dir():
+    state = inspect_file(config_dir / name)
+    if state.kind == "directory":
         return "it is a directory; only files can be included"
-    if not path.is_file():
+    if state.kind == "missing":
         return "no such file in the config dir"
-    if path.stat().st_size > READ_LIMIT:
+    if state.kind == "broken symlink":
+        return "it is a symlink whose target does not exist"
+    if state.kind == "unreachable":
+        return f"it cannot be looked at by the current user ({state.reason})"
+    if state.kind != "file":
+        return ("it is a special file (a FIFO, socket or device"
+                + (", after following its symlink" if state.is_symlink else "") + "), not a regular file")
+    if state.size > INCLUDE_LIMIT:
         return f"it is larger than a Secret can hold ({SECRET_DATA_LIMIT} bytes)"
     return None
 
@@ -145,5 +182,6 @@ def build_payload(credentials_blob: Secret[bytes], global_config: Path, config_d
             details=tuple(f"{name}: {why}" for name, why in refused),
         ))
     for name in includes:
-        files[name] = read_secret_file(config_dir / name, f"included file {name}", "drop that --include")
+        files[name] = read_bounded(config_dir / name, f"included file {name}", "drop that --include",
+                                   INCLUDE_LIMIT)
     return Payload(files=files, notes=notes + config_notes)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from . import signals
 from .atomic import write_atomically
 from .findings import BUG_REPORT, Finding, FindingError
+from .remedy import RUN_AGAIN
 from .requirements import REQUIREMENTS, is_known, table_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +126,8 @@ class Ledger:
         """(PASS/FAIL/SKIP/NOT RUN/N/A, note) for one requirement over all checks tagged with it."""
         if requirement in self.not_applicable:  # never PASS: nothing was proven about it
             return "N/A", self.not_applicable[requirement]
-        tagged = [v for v in self.verdicts.values() if requirement in v.requirements]
+        tagged = [v for v in self.verdicts.values() if requirement in v.requirements
+                  and not (v.outcome == "skipped by design" and v.message.startswith(NOT_APPLICABLE))]
         outcomes = {v.outcome for v in tagged}
         failed = [v for v in tagged if v.outcome in ("failed", "error")]
         if failed:
@@ -135,6 +138,8 @@ class Ledger:
         blocked = [v for v in tagged if v.outcome == "blocked"]
         if "passed" in outcomes:
             design = [v for v in tagged if v.outcome == "skipped by design"]
+            if design and not blocked:  # proven possible (the CLI can), but not done in this run
+                return READY, design[0].message
             note = blocked[0].message if blocked else (design[0].message if design else "")
             return "PASS", note
         if blocked:
@@ -148,6 +153,21 @@ class Ledger:
 
     def table(self) -> list[tuple[str, str, str, str]]:
         return [(rid, REQUIREMENTS[rid], *self.requirement_status(rid)) for rid in table_ids()]
+
+    def legend(self) -> list[str]:
+        """What the statuses of the table that need explaining mean (READY, for now)."""
+        shown = {status for _, _, status, _ in self.table()}
+        return [LEGEND[s] for s in LEGEND if s in shown]
+
+
+READY = "READY"
+LEGEND = {
+    READY: "READY: not done in this run, but shown to be possible: the claude CLI has the commands "
+           "(FR-001 'claude auth logout', FR-002 'claude auth login'); the fresh login itself was not "
+           "requested (--fresh-login)",
+    "N/A": "N/A: does not apply to a setup-token token (--oauth-token-file, --setup-token): nothing was proven "
+           "about it, and it does not block the Secret; the reason is given per requirement",
+}
 
 
 LEDGER_KEY = pytest.StashKey[Ledger]()
@@ -164,6 +184,19 @@ def ledger(config: pytest.Config) -> Ledger:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(*ids): the spec requirements (FR-00x, SC-00x, USx.y) a check proves")
     ledger(config)
+    signals.install()  # SIGTERM and SIGHUP take Ctrl+C's path: every clean-up runs, then exit 128 + n
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    signals.uninstall()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    """A run stopped by SIGTERM or SIGHUP exits 143 or 129 (pytest itself says 2, interrupted)."""
+    signum = signals.received()
+    if signum and int(exitstatus) == int(pytest.ExitCode.INTERRUPTED):
+        session.exitstatus = 128 + signum
 
 
 @pytest.hookimpl(trylast=True)
@@ -212,7 +245,7 @@ def _convert(exc: BaseException) -> BaseException:
     if isinstance(exc, pytest.fail.Exception):
         return CheckFailed(Finding(cause=str(getattr(exc, "msg", "")) or "The check failed.",
                                    why="the check could not finish.",
-                                   remedy="run the checks again: pytest checks   (if it fails the same way, "
+                                   remedy=f"run the checks again: {RUN_AGAIN}   (if it fails the same way, "
                                           + BUG_REPORT + ")"))
     return CheckFailed(Finding(
         cause=f"The check stopped on an unexpected {type(exc).__name__}.",
@@ -284,7 +317,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif report.failed:
         finding = exc.finding if isinstance(exc, CheckFailed) else None
         message = finding.message() if finding else str(report.longrepr)
-        remedy = finding.remedy if finding else ""
+        remedy = str(finding.remedy) if finding else ""
         if remedy:
             _add_property(item, report, "remedy", remedy)
         if isinstance(exc, CheckNotRun):
@@ -337,6 +370,9 @@ def render_summary(book: Ledger) -> list[str]:
     for rid, title, status, note in book.table():
         note = note.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {rid} | {status} | {title} | {note} |")
+    legend = book.legend()
+    if legend:
+        lines += ["", *(f"*{line}*" for line in legend)]
     warned = [(v.nodeid, w) for v in book.verdicts.values() for w in v.warnings]
     if warned:
         lines += ["", "## Warnings", ""]
@@ -361,6 +397,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         tr.write_line(f"{rid}  {status:<7}  {title}")
         if note and status != "PASS":
             tr.write_line(f"         {'fix' if status == 'FAIL' else 'note'}: {note.splitlines()[0]}")
+    for line in book.legend():
+        tr.write_line(line)
     summary_path = Path(config.stash[SUMMARY_PATH_KEY]) if SUMMARY_PATH_KEY in config.stash else None
     if summary_path is not None:
         try:
@@ -373,3 +411,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 
 SUMMARY_PATH_KEY = pytest.StashKey[str]()
+SESSION_KEY = pytest.StashKey[object]()  # the run's SessionUnderTest (conftest.py puts it there)

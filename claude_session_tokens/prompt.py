@@ -8,8 +8,9 @@ the transcript the CLI writes lands in the copy, and the copy is always removed.
 
 The answer is judged as domain.md section 5 says: only a JSON result with ``is_error: false``
 and a non-empty ``result`` is a success; errors come on stdout with exit 1, and exit 0 with
-empty or non-JSON output is a failure too. The CLI's words are shown only after every token
-shape and every token of the session has been masked.
+empty or non-JSON output is a failure too. The CLI's words are shown only through
+:func:`~claude_session_tokens.redaction.redact`: every token shape, every URL's user and
+password, and every fragment of a secret the run knows are masked on the raw bytes first.
 
 If the CLI refreshed the tokens in the copy (after a 401, or near expiry), the refreshed
 bytes become what ships, and the user is told that the session on this machine is spent.
@@ -19,21 +20,23 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Mapping
 
-from .child_env import prompt_environment, profile_home, shown_url
+from .child_env import profile_home, prompt_environment, shown_url
 from .cli import INSTALL
 from .credentials import parse_credentials
 from .findings import Finding, FindingError
 from .lifetime import FRESH_LOGIN, hours, now_ms
 from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
+from .redaction import SHOWN_CHARS, environment_secrets, redact  # noqa: F401 - SHOWN_CHARS, redact: their old home
+from .remedy import FRESH_LOGIN as FRESH_LOGIN_COMMAND, LOG_IN, RUN_AGAIN, Command, Remedy, suite
 from .secret import Secret
+from .session_files import read_secret_file
+from .signals import deferred
+from .temp_copies import make_private_dir, remove_tree
 
 SC_002_SECONDS = 10.0
 
@@ -46,31 +49,12 @@ CRASHED = "CLI crashed"
 UNEXPECTED = "unexpected output"
 API_ERROR = "API error"
 
-_TOKEN_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9]+-[\w-]*|sk-ant-[\w-]+")
-_BEARER = re.compile(r"(?i)(bearer\s+)[\w.~+/=-]{16,}")
 _NOT_LOGGED_IN = re.compile(r"(?i)not logged in|please run /login")
 _REJECTED = re.compile(r"(?i)\b40[13]\b|failed to authenticate|oauth session expired|could not be refreshed|"
                        r"revoked|invalid_grant|authentication_error|token has expired|invalid bearer")
 _NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|connection (refused|error|reset)|"
                       r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|"
                       r"socket hang up|fetch failed|getaddrinfo|certificate|self.signed|proxy")
-SHOWN_CHARS = 300
-
-
-def redact(text: str, secrets: Iterable[Secret] = ()) -> str:
-    """``text`` with every session token and every token-shaped string masked, shortened for a report."""
-    for secret in secrets:
-        value = secret.reveal()
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if len(value) >= 8:
-            text = text.replace(value, "***")
-    text = _TOKEN_SHAPE.sub("sk-ant-***", text)
-    text = _BEARER.sub(r"\1***", text)
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text).strip()
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
-
-
 def parse_result(stdout: str) -> dict | None:
     """The CLI's JSON result object, or None when stdout holds none."""
     text = stdout.strip()
@@ -91,7 +75,42 @@ class Verdict:
     finding: Finding | None
 
 
-def _finding(kind: str, said: str, completed: Completed, limit: float, base_url: str | None) -> Finding:
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+
+
+def intermediaries(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """(variable, URL with credentials masked) of each gateway or proxy the CLI's requests go through."""
+    found = []
+    for name in ("ANTHROPIC_BASE_URL", *PROXY_VARIABLES):
+        value = env.get(name)
+        if value and not any(value == v for _, v in found):
+            found.append((name, value))
+    return tuple((name, shown_url(value)) for name, value in found)
+
+
+def _rejected(details: tuple[str, ...], via: tuple[tuple[str, str], ...]) -> Finding:
+    if not via:
+        return Finding(
+            cause="The test prompt failed: the Claude API rejected the session (401: expired or revoked).",
+            why="the tokens that would ship no longer authenticate; the pod could not use them.",
+            remedy=FRESH_LOGIN, details=details)
+    named = ", ".join(f"{name}={url}" for name, url in via)
+    first = re.sub(r"//[^/@]*@", "//", via[0][1])  # without the (masked) credentials: runnable as printed
+    return Finding(
+        cause=f"The test prompt failed with 401 (not authenticated), and the request went through {named}: "
+              "the gateway or proxy may have answered or changed it, not the Claude API.",
+        why="a gateway that rejects or strips the Authorization header answers 401 for a working session; "
+            "signing in again would throw that session away (and, with single-use refresh tokens, possibly "
+            "the pod's), so check the gateway first.",
+        remedy=Remedy("check the gateway/proxy first: ", Command("curl", "-sI", first),
+                      "   (curl.exe in PowerShell; is it the right URL, does it pass the Authorization header on "
+                      "unchanged?), or run once without it to compare; only when it is not the cause, sign in "
+                      "again: ", FRESH_LOGIN),
+        details=details)
+
+
+def _finding(kind: str, said: str, completed: Completed, limit: float, base_url: str | None,
+             via: tuple[tuple[str, str], ...] = ()) -> Finding:
     details = [f"the CLI said: {said}"] if said else []
     code = "killed at the limit" if completed.timed_out else f"exit code {completed.returncode}"
     details.append(f"{code}, after {completed.seconds:.1f} s")
@@ -100,13 +119,10 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         return Finding(
             cause="The test prompt failed: the claude CLI found no usable login in the files that would ship.",
             why="a pod given this Secret would start signed out.",
-            remedy="claude auth login   (then run the checks again; or: pytest checks --fresh-login)",
+            remedy=f"{LOG_IN}   (then run the checks again; or: {FRESH_LOGIN_COMMAND})",
             details=details)
     if kind == REJECTED:
-        return Finding(
-            cause="The test prompt failed: the Claude API rejected the session (401: expired or revoked).",
-            why="the tokens that would ship no longer authenticate; the pod could not use them.",
-            remedy=FRESH_LOGIN, details=details)
+        return _rejected(details, via or ((("ANTHROPIC_BASE_URL", shown_url(base_url)),) if base_url else ()))
     if kind == NETWORK:
         where = f" (ANTHROPIC_BASE_URL is set: {shown_url(base_url)})" if base_url else ""
         return Finding(
@@ -114,7 +130,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
             why="without an answer from the API the session cannot be proven to work.",
             remedy=f"check the network: curl -sI {shown_url(base_url) if base_url else 'https://api.anthropic.com'}   "
                    "(curl.exe in PowerShell; HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to the CLI "
-                   "as well), fix what it shows, then run the checks again: pytest checks",
+                   f"as well), fix what it shows, then run the checks again: {RUN_AGAIN}",
             details=details)
     if kind == TIME_LIMIT:
         return Finding(
@@ -122,7 +138,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
             why="a session that cannot answer a one-line prompt in time cannot be shown to work; "
                 "the CLI and everything it started were killed.",
             remedy="check the network and run again; if the first start of the CLI is slow (cold disk), "
-                   f"allow more time: pytest checks --prompt-timeout {max(30, int(limit * 3))}",
+                   f"allow more time: {suite('--prompt-timeout', str(max(30, int(limit * 3))))}",
             details=details)
     if kind == CRASHED:
         return Finding(
@@ -135,7 +151,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
             cause="The test prompt failed: the Claude API answered with an error.",
             why="the session could not be shown to work.",
             remedy="read the CLI's message below; when https://status.anthropic.com shows no incident, run the "
-                   "checks again: pytest checks",
+                   f"checks again: {RUN_AGAIN}",
             details=details)
     return Finding(
         cause="The test prompt failed: the claude CLI gave no usable answer "
@@ -156,12 +172,14 @@ def _kind_from_text(text: str) -> str | None:
 
 
 def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
-          base_url: str | None = None) -> Verdict:
-    """Sort one run of ``claude -p --output-format json`` into a verdict."""
+          base_url: str | None = None, via: tuple[tuple[str, str], ...] = ()) -> Verdict:
+    """Sort one run of ``claude -p --output-format json`` into a verdict. ``via``: the gateways and
+    proxies the request went through (:func:`intermediaries`)."""
     secrets = list(secrets)
+
     if completed.timed_out:
-        said = redact(completed.stdout + completed.stderr, secrets)
-        return Verdict(TIME_LIMIT, _finding(TIME_LIMIT, said, completed, limit, base_url))
+        said = redact(completed.output_bytes(), secrets)
+        return Verdict(TIME_LIMIT, _finding(TIME_LIMIT, said, completed, limit, base_url, via))
     data = parse_result(completed.stdout)
     if data is not None:
         result = data.get("result")
@@ -172,15 +190,15 @@ def judge(completed: Completed, limit: float, secrets: Iterable[Secret] = (),
         if data.get("is_error") is True:
             status = data.get("api_error_status")
             kind = REJECTED if status in (401, 403) else (_kind_from_text(said) or API_ERROR)
-            return Verdict(kind, _finding(kind, said, completed, limit, base_url))
-        return Verdict(UNEXPECTED, _finding(UNEXPECTED, said or "(an empty result)", completed, limit, base_url))
-    text = redact(completed.stdout + "\n" + completed.stderr, secrets)
+            return Verdict(kind, _finding(kind, said, completed, limit, base_url, via))
+        return Verdict(UNEXPECTED, _finding(UNEXPECTED, said or "(an empty result)", completed, limit, base_url, via))
+    text = redact(completed.output_bytes(), secrets)
     kind = _kind_from_text(text)
     if kind is None:
         crashed = completed.returncode is not None and completed.returncode != 0
         kind = CRASHED if crashed else UNEXPECTED
     said = text or "(nothing)"
-    return Verdict(kind, _finding(kind, said, completed, limit, base_url))
+    return Verdict(kind, _finding(kind, said, completed, limit, base_url, via))
 
 
 @dataclass(frozen=True)
@@ -192,22 +210,8 @@ class PromptRun:
     removed_variables: tuple[str, ...]
     base_url: str | None = field(repr=False)
     cleanup_problem: str | None
-
-
-def _remove(root: Path) -> str | None:
-    """Delete the copy (it holds the session). Retries: Windows keeps files of a killed child busy."""
-    def retry_writable(func, path, _exc):
-        try:
-            Path(path).chmod(0o700)
-            func(path)
-        except OSError:
-            pass
-    for _ in range(10):
-        shutil.rmtree(root, onerror=retry_writable)
-        if not root.exists():
-            return None
-        time.sleep(0.3)
-    return str(root)
+    via: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # gateways/proxies, credentials masked
+    read_back_problem: str | None = None  # why the copy's credentials could not be read after the run
 
 
 def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: float,
@@ -229,21 +233,24 @@ def _run_in(root: Path, cli_path: Path, payload: Payload, prompt: str, limit: fl
             remedy=f"{INSTALL}   (or pass the executable: --claude-bin PATH)",
         )) from None
     after_path = config_dir / CREDENTIALS_KEY
-    try:
-        after = Secret(after_path.read_bytes()) if after_path.is_file() else None
-    except OSError:
-        after = None
-    return PromptRun(completed, after, child.removed, child.base_url, None)
+    problem = None
+    try:  # bounded, regular files only: the CLI may have left anything there
+        after = read_secret_file(after_path, "test copy's credentials file", "")
+    except FindingError as err:
+        after, problem = None, err.finding.cause
+    return PromptRun(completed, after, child.removed, child.base_url, None, intermediaries(child.env), problem)
 
 
 def run_test_prompt(cli_path: Path, payload: Payload, prompt: str, limit: float,
                     environ: Mapping[str, str], platform: str) -> PromptRun:
     """Write ``payload`` into a fresh profile, run the prompt there, read back the credentials, clean up."""
-    root = Path(tempfile.mkdtemp(prefix="claude-session-tokens-"))
+    with deferred():  # a stop now would leave a directory without its owner marker
+        root = make_private_dir()  # 0700, with a marker naming this process (temp_copies.py)
     try:
         run = _run_in(root, cli_path, payload, prompt, limit, environ, platform)
-    finally:
-        problem = _remove(root)
+    finally:  # Ctrl+C, SIGTERM and SIGHUP (signals.py) come through here too
+        with deferred():  # and none of them may cut the removal short
+            problem = remove_tree(root)
     return replace(run, cleanup_problem=problem)
 
 
@@ -301,9 +308,47 @@ def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_
             f"its access token expires{left}, or at once where the API has already rejected that token. "
             "Your profile was not modified.",
         remedy="deploy the Secret this run writes (it holds the only live refresh token); if the run ends without "
-               "writing one, the session is gone: run pytest checks --fresh-login. On this machine run "
-               "'claude auth login' when the CLI asks (a separate session, do not give it to the same pod)",
+               f"writing one, the session is gone: run {FRESH_LOGIN_COMMAND}. On this machine run "
+               f"'{LOG_IN}' when the CLI asks (a separate session, do not give it to the same pod)",
     )]
+
+
+NOT_READ_BACK = "credentials not read back"
+
+
+def read_back_failure(before: Secret[bytes], run: PromptRun) -> Finding | None:
+    """A finding when the copy's credentials after the prompt cannot be read back as a complete
+    session (missing, unreadable, not JSON, tokens missing): the CLI may have rotated them, so the
+    tokens read before the prompt may be dead, and the new ones are gone with the copy."""
+    if run.credentials_after is not None and run.credentials_after == before:
+        return None
+    problem = run.read_back_problem
+    if problem is None:
+        try:
+            new = parse_credentials(run.credentials_after)
+        except FindingError as err:
+            problem = err.finding.cause
+        else:
+            try:
+                old = parse_credentials(before)
+                same = old.access_token == new.access_token and old.refresh_token == new.refresh_token
+            except FindingError:
+                same = False
+            if same or (new.access_token and new.refresh_token):
+                return None  # unchanged tokens, or a complete refreshed session (judged again before render)
+            if not new.access_token and not new.refresh_token:
+                return None  # the CLI gave up the login: _refresh_outcome says so
+            problem = "the credentials hold only part of a session (an access or a refresh token is empty)"
+    problem = problem[:1].lower() + problem[1:]
+    return Finding(
+        cause="After the test prompt, the credentials in the test copy could not be read back completely "
+              f"({problem.rstrip('.')}): treat the session on this machine as spent.",
+        why="the CLI may have refreshed (rotated) the tokens during the prompt; then the refresh token on this "
+            "machine no longer works and the only live one was in the copy, which is gone.",
+        remedy=Remedy("sign in afresh and capture the new session: ", FRESH_LOGIN_COMMAND),
+        details=("the tokens read before the prompt are not shipped (they may be dead): nothing is rendered "
+                 "from this run",),
+    )
 
 
 def prompt_result_for(session) -> PromptResult:
@@ -326,7 +371,12 @@ def prompt_result_for(session) -> PromptResult:
     settings = session.settings
     run = run_test_prompt(cli.path, payload, settings.prompt, settings.prompt_timeout,
                           session.environ, session.platform)
-    secrets = [oauth.access_token, oauth.refresh_token]
+    secrets = [oauth.access_token, oauth.refresh_token, *environment_secrets(session.environ)]
+    unreadable = read_back_failure(payload.credentials, run)
+    if unreadable is not None:
+        return PromptResult(kind=NOT_READ_BACK, seconds=run.completed.seconds, finding=unreadable,
+                            cli_version=cli.version, removed_variables=run.removed_variables,
+                            base_url=run.base_url)
     adopted, warnings = _refresh_outcome(payload.credentials, run.credentials_after,
                                          oauth.expires_at_ms - now_ms(), session.location.config_dir)
     if adopted is not None:
@@ -336,7 +386,7 @@ def prompt_result_for(session) -> PromptResult:
         except FindingError:
             pass
         session.adopt_credentials(adopted)
-    verdict = judge(run.completed, settings.prompt_timeout, secrets, run.base_url)
+    verdict = judge(run.completed, settings.prompt_timeout, secrets, run.base_url, run.via)
     if run.cleanup_problem:
         warnings.append(Finding(cause=f"The temporary copy of the session ({run.cleanup_problem}) was left behind.",
                                 why="it holds a copy of your session's tokens.",

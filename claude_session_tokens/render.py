@@ -18,8 +18,10 @@ from typing import Any
 
 import yaml
 
+from .remedy import RUN_AGAIN
 from . import credentials as creds
 from .atomic import write_atomically
+from .destination import run_destination_problem
 from .findings import BUG_REPORT, Finding, FindingError
 from .git_safety import check_destination
 from .handoff import HandOff, hand_off
@@ -111,7 +113,7 @@ def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
         oauth = verified_again(payload, settings.expected_subscription, settings.min_validity)
         info = SecretInfo(
             captured_at=captured_at or datetime.now(timezone.utc),
-            access_token_expires_at_ms=oauth.expires_at_ms,
+            access_token_expires_at_ms=None if oauth.expiry_unknown else oauth.expires_at_ms,
             sign_in_expires_at_ms=oauth.refresh_token_expires_at_ms,
             cli_version=cli_version(session),
             fingerprint=oauth.fingerprint,
@@ -133,8 +135,7 @@ def blocked(reasons: list[str]) -> Finding:
         cause="The Secret was not rendered: not every check of this run passed.",
         why="a Secret is only written for a session whose every requirement was proven; "
             "any earlier Secret file was left as it was.",
-        remedy="fix what is listed, then run the whole suite again: pytest checks   "
-               "(or python render_secret.py)",
+        remedy=f"fix what is listed, then run the whole suite again: {RUN_AGAIN}",
         details=tuple(reasons),
         gate_closed=True,
     )
@@ -170,7 +171,7 @@ def write_remedy(path: Path, exc: OSError) -> str:
                 f"e.g. --secret-out \"{existing.parent / 'secrets' / path.name}\"")
     if isinstance(exc, PermissionError):
         if is_windows():
-            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (PowerShell), or pass --secret-out PATH'
+            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (in PowerShell; or pass --secret-out PATH)'
         return f'chmod u+rwx "{existing}"   or pass --secret-out PATH in a directory you own'
     return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 
@@ -185,6 +186,11 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
         result.dry_run = True
         return result
     path = settings.secret_path().absolute()
+    overwrite = run_destination_problem(session)
+    if overwrite:  # checked before any check ran too; the files may have changed since
+        raise FindingError(Finding(cause=f"The Secret was not written: {overwrite.split(' Fix: ')[0]}",
+                                   why="the earlier file, and the session, are left as they were.",
+                                   remedy=overwrite.split(" Fix: ")[-1]))
     refusal = git_refusal(path)
     if refusal:
         raise FindingError(refusal)

@@ -6,7 +6,8 @@ pytest's own output is kept out of the way (``--verbose`` shows it); the summary
 requirements passed, where the Secret went, what it holds, when it expires, and what to do next.
 
 Exit codes: 0 the Secret was rendered (written, or printed with ``--dry-run``); 1 it was not
-(a check failed or the run was incomplete); 2 the command line was wrong; 130 interrupted.
+(a check failed or the run was incomplete); 2 the command line was wrong; 130 interrupted
+(Ctrl+C), 143 stopped by SIGTERM, 129 by SIGHUP.
 """
 
 from __future__ import annotations
@@ -14,39 +15,61 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import re
-import shlex
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Sequence
 
 import pytest
 
-from . import gate
+from . import __version__, gate, redaction, remedy, signals
+from .earlier_secret import EarlierSecret, read_earlier, sibling
 from .handoff import OPTION as HAND_OFF
 from .lifetime import EXAMPLE, pod_can_refresh_until
 from .manifest import iso_utc
 from .credential_kind import TOKEN_MODE_HINT
-from .options import OPTIONS
+from .options import OPTIONS, Settings
 from .platforms import is_windows
-from .plugin import CHECKS_DIR, PROJECT_ROOT, Ledger, ledger
-from .spent_session import FRESH_LOGIN_RUN, SESSION_SPENT, SPENT_LINE
+from .plugin import (
+    CHECKS_DIR,
+    PROJECT_ROOT,
+    SESSION_KEY,
+    SUMMARY_PATH_KEY,
+    Ledger,
+    Verdict,
+    ledger,
+)
+from .remedy import powershell_quote, shell_quote  # noqa: F401 - also used by the tests
+from .shown_values import shown as shown_value
+from .spent_session import SESSION_SPENT, spent_line
 
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
 exit codes: 0 the Secret was rendered (written, or printed with --dry-run);
             1 it was not (a check failed, or the run was incomplete); 2 bad command line;
-            130 interrupted (Ctrl-C), nothing written.
+            130 interrupted (Ctrl-C), 143 stopped by SIGTERM, 129 by SIGHUP (terminal
+            closed): nothing written, the temporary copy of the session removed, the CLI killed.
 
 With --dry-run the manifest alone goes to stdout (pipe it into envsubst / kubectl apply -f -)
 and everything else to stderr. No mode contacts a cluster.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def front_door(argv0: str | None = None) -> str:
+    """The command as the user typed it: ``python render_secret.py`` or ``claude-session-tokens``."""
+    name = Path(argv0 if argv0 is not None else (sys.argv[0] if sys.argv and sys.argv[0] else "")).name
+    if not name or name.endswith(".py") or name in ("-c", "-m"):
+        return remedy.RENDER_SECRET
+    return name.removesuffix(".exe")
+
+
+def build_parser(prog: str = "render_secret.py") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="render_secret.py",
+        prog=prog,
         description="Verify the Claude session on this machine with every check of the suite; when all "
                     "pass, render it as a Kubernetes Secret (secrets/<name>.yaml, mode 0600).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,7 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument(*option.aliases, option.flag, **option.kwargs())
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="Show pytest's own output of the checks as well (on stderr; always shown with "
-                             "--fresh-login, whose sign-in talks to you through it).")
+                             "--fresh-login, whose sign-in talks to you through it). (default: off)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="Print only the result line and, when it failed, the fix. (default: off)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
@@ -94,35 +120,92 @@ def _expiry_line(label: str, moment_ms: int | None, now: datetime) -> str | None
     return f"  {label}: {iso_utc(moment_ms)} ({span})"
 
 
-_OR_THIS_COMMAND = "   (or python render_secret.py)"
-
-
-def as_run_here(text: str) -> str:
-    """``text`` with the suite's command spelled as this script's (the options are the same)."""
-    return text.replace(_OR_THIS_COMMAND, "").replace("pytest checks", "python render_secret.py")
-
-
-def requirement_lines(book: Ledger) -> list[str]:
+def table_lines(book: Ledger) -> list[str]:
     lines = ["Requirements:"]
     for rid, title, status, note in book.table():
         lines.append(f"  {rid}  {status:<7}  {title}")
-        if note and status in ("SKIP", "NOT RUN", "N/A"):
-            lines.append(f"           note: {as_run_here(note.splitlines()[0])}")
-    problems = [v for v in book.verdicts.values() if v.outcome in ("failed", "error", "skipped", "refused")]
+        if note and status in ("SKIP", "NOT RUN", "READY", "N/A"):
+            lines.append(f"           note: {note.splitlines()[0]}")
+    legend = book.legend()
+    if legend:
+        lines += ["", *legend]
+    return lines
+
+
+# Prefixes a check puts before a cause it shares with the check that found it.
+_PASSED_ON = ("The test prompt was not run: ",)
+
+
+def root_cause(verdict: Verdict) -> str:
+    """The verdict's first line without the prefix a dependent check adds (its shared cause)."""
+    first = (verdict.message.strip().splitlines() or [verdict.outcome])[0]
+    for prefix in _PASSED_ON:
+        if first.startswith(prefix):
+            rest = first[len(prefix):]
+            return rest[:1].upper() + rest[1:]
+    return first
+
+
+@dataclass
+class Problem:
+    """One root cause: the check that found it first, and the checks it blocked."""
+
+    first: Verdict
+    cause: str
+    blocked: list[str]
+
+
+def _check_name(verdict: Verdict) -> str:
+    return verdict.nodeid.split("/")[-1].split("::")[0]
+
+
+def problems_of(book: Ledger) -> list[Problem]:
+    found: dict[str, Problem] = {}
+    for verdict in book.verdicts.values():
+        if verdict.outcome not in ("failed", "error", "skipped", "refused"):
+            continue
+        cause = root_cause(verdict)
+        if cause in found:
+            found[cause].blocked.append(_check_name(verdict))
+        else:
+            found[cause] = Problem(verdict, cause, [])
+    return list(found.values())
+
+
+def _short_cause(cause: str) -> str:
+    head = cause.split(": ")[0].rstrip(".")
+    return head[:1].lower() + head[1:]
+
+
+def problem_lines(book: Ledger) -> list[str]:
+    problems = problems_of(book)
+    lines: list[str] = []
     if problems:
         lines += ["", "What went wrong:"]
-        for verdict in problems:
-            name = verdict.nodeid.split("/")[-1].split("::")[0]
-            text = verdict.message.strip().splitlines() or [verdict.outcome]
-            lines.append(f"  {name} ({', '.join(verdict.requirements)}): {as_run_here(text[0])}")
+        for problem in problems:
+            verdict = problem.first
+            lines.append(f"  {_check_name(verdict)} ({', '.join(verdict.requirements)}): {problem.cause}")
             if verdict.outcome != "refused":  # its first line names the checks its details list
-                lines += [f"      {as_run_here(detail)}" for detail in verdict.details]
+                lines += [f"      {detail}" for detail in verdict.details]
             if verdict.remedy:  # a closed gate is "blocked", not listed here: this is the render's own failure
-                lines.append(f"      fix: {as_run_here(verdict.remedy)}")
+                lines.append(f"      fix: {verdict.remedy}")
+            if problem.blocked:
+                count = len(problem.blocked)
+                lines.append(f"      {count} check{'s' if count > 1 else ''} blocked: {_short_cause(problem.cause)} "
+                             f"({', '.join(n.removesuffix('.py') for n in problem.blocked)})")
     warned = [w for v in book.verdicts.values() for w in v.warnings]
     if warned:
-        lines += ["", "Warnings:"] + [f"  {as_run_here(w.cause)} Fix: {as_run_here(w.remedy)}" for w in warned]
+        lines += ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
     return lines
+
+
+def fix_lines(book: Ledger) -> list[str]:
+    """One ``fix:`` line per root cause (for ``-q``)."""
+    return [f"fix: {p.first.remedy}" for p in problems_of(book) if p.first.remedy]
+
+
+def requirement_lines(book: Ledger) -> list[str]:
+    return table_lines(book) + problem_lines(book)
 
 
 def secret_lines(result: Any, now: datetime) -> list[str]:
@@ -142,36 +225,22 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
     lines += [f"  note: {note}" for note in result.notes]
     hand_off = getattr(result, "hand_off", None)
     if hand_off is not None:
-        lines += ["", *(as_run_here(line) for line in hand_off.lines())]
+        lines += ["", *hand_off.lines()]
     return lines
 
 
 EXAMPLE_NAMESPACE = "agents"
 
 
-_POWERSHELL_BARE = re.compile(r"[\w./:=+\\-]+")
-
-
-def powershell_quote(text: str) -> str:
-    """``text`` as one PowerShell argument: bare when nothing in it is special, else '...'."""
-    if _POWERSHELL_BARE.fullmatch(text):
-        return text
-    return "'" + text.replace("'", "''") + "'"
-
-
-def shell_quote(text: str, windows: bool) -> str:
-    return powershell_quote(text) if windows else shlex.quote(text)
-
-
 # Options left out of the command shown as the next step: running it again must not sign out and
 # replace the session just rendered (--fresh-login), and pytest's chatter has no place in a pipe.
-NOT_REPEATED = ("--fresh-login", "-v", "--verbose")
+NOT_REPEATED = ("--fresh-login", "-v", "--verbose", "-q", "--quiet")
 
 
 def _not_repeated(arg: str) -> bool:
     if arg.startswith("--"):  # argparse also takes an unambiguous abbreviation (--fresh)
         return len(arg) > 2 and any(flag.startswith(arg) for flag in NOT_REPEATED if flag.startswith("--"))
-    return arg.startswith("-v") and set(arg[1:]) == {"v"}  # -v, -vv
+    return arg.startswith(("-v", "-q")) and set(arg[1:]) <= {"v", "q"}  # -v, -vv, -q
 
 
 def repeatable(argv: Sequence[str]) -> list[str]:
@@ -180,8 +249,10 @@ def repeatable(argv: Sequence[str]) -> list[str]:
 
 
 def command_line(argv: Sequence[str], windows: bool) -> str:
-    """The ``python render_secret.py ...`` command as the user can paste it again."""
-    return " ".join(["python", "render_secret.py", *(shell_quote(a, windows) for a in repeatable(argv))])
+    """The ``python render_secret.py ...`` command (as the user typed it) to paste again."""
+    door = remedy.front_door()
+    door = remedy.RENDER_SECRET if door == remedy.PYTEST_CHECKS else door  # this front door's own command
+    return " ".join([door, *(shell_quote(a, windows) for a in repeatable(argv))])
 
 
 def apply_command(result: Any, windows: bool, source: str) -> str:
@@ -233,15 +304,89 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
             "  without a logout (a logout would end the pod's session too).",
         ]
     else:
-        lines.append(f"  {as_run_here(hand_off.next_step())}")
+        lines.append(f"  {hand_off.next_step()}")
     return lines
 
 
 INTERRUPTED = "Interrupted; nothing was written."
 
 
-def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dry-run",)) -> tuple[list[str], Any]:
+def interrupted_login_lines(sign_in: str) -> list[str]:
+    """The one paragraph after Ctrl-C stopped the sign-in (the logout had already run)."""
+    return [f"Interrupted during the sign-in: you are now logged out (the fresh login logs out first), and "
+            f"nothing was written. Sign in again with: {sign_in}   then run: {remedy.current().command(remedy.RUN_AGAIN)}"]
+
+
+def _account(session: Any) -> str | None:
+    """The account's email address and subscription, from what ships (never a token)."""
+    payload = session.known("payload") if session is not None else None
+    oauth = session.known("oauth") if session is not None else None
+    email = None
+    if payload is not None and ".claude.json" in payload.files:
+        try:
+            account = json.loads(payload.files[".claude.json"].reveal()).get("oauthAccount") or {}
+            email = account.get("emailAddress") if isinstance(account, dict) else None
+        except (ValueError, AttributeError):
+            email = None
+    plan = getattr(oauth, "subscription_type", None) if oauth is not None else None
+    if not email and not plan:
+        return None
+    secrets = [oauth.access_token, oauth.refresh_token] if oauth is not None else []
+    address = str(email) if _plausible_email(email, secrets) else "unknown"
+    return f"{address} (subscription: {shown_value(plan, quote=False) if plan is not None else 'unknown'})"
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,63}")
+
+
+def _plausible_email(value: object, secrets: list) -> bool:
+    """Shown only when it looks like an address and holds nothing token-shaped or token-like."""
+    return (isinstance(value, str) and _EMAIL.fullmatch(value) is not None
+            and redaction.redact(value, secrets, limit=None) == value)
+
+
+def header_lines(config: pytest.Config) -> list[str]:
+    """Where the session came from, whose it is, and which CLI judged it. The email address is
+    shown here only: it is personal, so summary.md and the JUnit XML (often pasted into CI job
+    summaries) do not carry it."""
+    book = ledger(config)
+    session = config.stash.get(SESSION_KEY, None)
+    lines = [f"{remedy.front_door()} {__version__}"]
+    for name, value in book.run_properties or (session.describe() if session is not None else []):
+        if name != "global config":
+            lines.append(f"  {name + ':':<14}{value}")
+    account = _account(session)
+    if account:
+        lines.append(f"  {'account:':<14}{account}")
+    cli = session.known("cli") if session is not None else None
+    if cli is not None:
+        lines.append(f"  {'claude CLI:':<14}{cli.describe()}")
+    return lines + [""]
+
+
+def written_lines(result: Any, earlier: EarlierSecret | None, reports: Path | None) -> list[str]:
+    lines = []
+    if result.path is not None:
+        if earlier is not None:
+            lines.append(f"  replaced the earlier Secret {earlier.described()}")
+        else:
+            lines.append("  a new file (there was no Secret at this path before)")
+        other = sibling(Path(result.path))
+        if other is not None:
+            lines.append(f"  note: {other} (the other format, from an earlier run) is still there and was not "
+                         "updated; delete it if you no longer use it")
+    if reports is not None:
+        lines.append(f"  reports: {reports}")
+    return lines
+
+
+def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dry-run",),
+            table: bool = True, earlier: EarlierSecret | None = None) -> tuple[list[str], Any]:
+    """(lines for stdout, the RenderResult or None); the failures are :func:`failure_lines`."""
     result = config.stash.get(gate.RESULT_KEY, None) if config is not None else None
+    session = config.stash.get(SESSION_KEY, None) if config is not None else None
+    if session is not None and session.interrupted_after_logout:
+        return interrupted_login_lines(session.interrupted_after_logout), None
     if int(ret) == int(pytest.ExitCode.INTERRUPTED) and (result is None or result.dry_run):
         return [INTERRUPTED], None
     if config is None:
@@ -250,15 +395,46 @@ def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dr
                     "says which and how to fix it). Nothing was written."], None
         return [f"The checks could not start (pytest exit code {int(ret)})."], None
     book = ledger(config)
-    lines = requirement_lines(book)
+    lines = header_lines(config) + (table_lines(book) if table else
+                                     ["(the requirements table is in pytest's report above)"])
     if result is None:
-        lines += ["", "No Secret was rendered; any earlier Secret file was left as it was."]
-        if config.stash.get(SESSION_SPENT, False):
-            lines.append(SPENT_LINE[0].upper() + SPENT_LINE[1:].replace(
-                FRESH_LOGIN_RUN, "python render_secret.py --fresh-login") + ".")
         return lines, None
     now = datetime.now(timezone.utc)
-    return lines + secret_lines(result, now) + next_step_lines(result, is_windows(), argv), result
+    reports = Path(config.stash[SUMMARY_PATH_KEY]).parent if SUMMARY_PATH_KEY in config.stash else None
+    lines += secret_lines(result, now) + written_lines(result, earlier, reports)
+    return lines + next_step_lines(result, is_windows(), argv), result
+
+
+def failure_lines(config: pytest.Config | None) -> list[str]:
+    """What went wrong (each root cause once) and the result line; for standard error."""
+    if config is None or config.stash.get(gate.RESULT_KEY, None) is not None:
+        return []
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None and session.interrupted_after_logout:
+        return []
+    lines = problem_lines(ledger(config)) + ["", NOT_RENDERED]
+    if config.stash.get(SESSION_SPENT, False):
+        lines.append(spent_line())
+    return lines
+
+
+NOT_RENDERED = "No Secret was rendered; any earlier Secret file was left as it was."
+
+
+def quiet_lines(config: pytest.Config | None, ret: int, result: Any) -> list[str]:
+    """``-q``: the result line and, when it failed, the fix."""
+    if result is not None and int(ret) == 0:
+        where = "printed to stdout (--dry-run)" if result.dry_run else f"written to {result.path}"
+        return [f"Secret {result.name}: {where}"]
+    if config is None:
+        return []
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None and session.interrupted_after_logout:
+        return interrupted_login_lines(session.interrupted_after_logout)
+    lines = [NOT_RENDERED] + fix_lines(ledger(config))
+    if config.stash.get(SESSION_SPENT, False):
+        lines.append(spent_line())
+    return lines
 
 
 @contextlib.contextmanager
@@ -277,8 +453,18 @@ def only_the_suites_plugins():
             os.environ[AUTOLOAD] = saved
 
 
+def destination(values: argparse.Namespace) -> Path | None:
+    """Where this run would write the Secret (None with --dry-run): read before the run."""
+    if values.dry_run:
+        return None
+    settings = Settings(secret_name=values.secret_name, secret_out=values.secret_out,
+                        secret_format=values.secret_format, project_root=PROJECT_ROOT)
+    return settings.secret_path()
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    values = build_parser().parse_args(argv)
+    door = front_door(None if argv is None else remedy.RENDER_SECRET)
+    values = build_parser(door.removeprefix("python ")).parse_args(argv)
     forwarded = pytest_args(values)
     collector = _Collector()
     args = [str(CHECKS_DIR), f"--rootdir={PROJECT_ROOT}", "-c", str(PROJECT_ROOT / "pyproject.toml"),
@@ -286,30 +472,77 @@ def run(argv: Sequence[str] | None = None) -> int:
     if not values.verbose:
         args.append("-q")
     human = sys.stderr if values.dry_run else sys.stdout
-    # pytest's own output is kept unless asked for; a fresh login talks to the user through it
-    shown = values.verbose or values.fresh_login
+    # pytest's own output is kept unless asked for (-v shows it as it comes). The fresh login talks
+    # to the user through the terminal itself (console.py), so its run's report is shown after it.
+    shown = values.verbose
     pytest_out: Any = sys.stderr if shown else io.StringIO()
-    with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
-        ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
-    lines, result = summary(collector.config, ret, sys.argv[1:] if argv is None else list(argv))
+    target = destination(values)
+    earlier = read_earlier(target) if target is not None else None
+    with remedy.entered_through(door):
+        with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
+            ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
+        stopped = signals.received()
+        if stopped and int(ret) == 128 + stopped:  # SIGTERM/SIGHUP took the path of Ctrl+C (signals.py)
+            ret = pytest.ExitCode.INTERRUPTED
+        config = collector.config
+        spelling = config.stash.get(remedy.SPELLING_KEY, None) if config is not None else None
+        with remedy.using(spelling or remedy.Spelling(front_door=door, windows=is_windows())):
+            argv_shown = sys.argv[1:] if argv is None else list(argv)
+            lines, result = summary(config, ret, argv_shown, table=not (shown or values.fresh_login),
+                                    earlier=earlier)
+            if lines == [INTERRUPTED] and stopped:
+                lines = [interrupted_line(stopped)]
+            failures = failure_lines(config)
+            quiet = quiet_lines(config, ret, result)
     said = "" if shown else pytest_out.getvalue().strip()
+    signed_out = config is not None and getattr(config.stash.get(SESSION_KEY, None), "interrupted_after_logout", None)
     if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and said:
         lines.insert(0, said)
-    print("\n".join(lines), file=human)
+        quiet.insert(0, said)
+    elif values.fresh_login and said and not signed_out and not values.quiet:
+        print(said, file=sys.stderr)  # pytest's report (its table included), then the summary below
+        sys.stderr.flush()
     rendered = result is not None and int(ret) == 0
+    if values.quiet:
+        print("\n".join(quiet), file=human if rendered else sys.stderr)
+    else:
+        print("\n".join(lines), file=human)
+        if failures:
+            human.flush()
+            print("\n".join(failures), file=sys.stderr)
     if rendered and result.dry_run:
         sys.stdout.write(result.text)
         sys.stdout.flush()
     if rendered:
         return 0
     if int(ret) == int(pytest.ExitCode.INTERRUPTED):
-        return 130  # a Secret written before the interrupt is reported above; the run is still incomplete
+        # a Secret written before the interrupt is reported above; the run is still incomplete
+        return signals.exit_code(default=130)
     return 2 if int(ret) == int(pytest.ExitCode.USAGE_ERROR) else 1
 
 
+def interrupted_line(signum: int | None) -> str:
+    if not signum:
+        return INTERRUPTED
+    return f"Stopped by {signals.signal_name(signum)}; nothing was written."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 130 after Ctrl+C, 143 after SIGTERM, 129 after SIGHUP (the terminal was closed)."""
+    signals.install()
     try:
-        return run(argv)
-    except KeyboardInterrupt:
-        print("Interrupted; nothing was written.", file=sys.stderr)
-        return 130
+        try:
+            return run(argv)
+        except KeyboardInterrupt as exc:  # signals.Terminated is one too
+            code = signals.exit_code(exc, default=130)
+            try:
+                print(interrupted_line(code - 128 if code != 130 else None), file=sys.stderr)
+            except OSError:
+                pass
+            return code
+        except OSError as exc:
+            if signals.received():  # the terminal went away (SIGHUP) while the summary was printed
+                return signals.exit_code(exc)
+            raise
+    finally:
+        signals.uninstall()

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from .remedy import LOG_IN, suite
 from . import credentials as creds
 from .background import BackgroundCall
 from .discovery import SessionLocation, discover
@@ -57,6 +58,13 @@ class SessionUnderTest:
         self._memo = _Memo()
         self._listing_started: BackgroundCall | None = None
         self.stdin_token: Secret[bytes] | FindingError | None = None  # --oauth-token-file -, read before capture
+        # set when Ctrl-C stopped the fresh login after the logout: the command that signs in again
+        self.interrupted_after_logout: str | None = None
+
+    def known(self, key: str) -> Any:
+        """A part already computed (``"cli"``, ``"oauth"``, ...), or None: never computes it."""
+        ok, value = self._memo._store.get(key, (False, None))
+        return value if ok else None
 
     # --- setup-token mode (credential_kind.py, token_mode.py) ------------------------------
     @property
@@ -112,8 +120,8 @@ class SessionUnderTest:
         return Finding(
             cause=cause,
             why="the Claude CLI keeps the signed-in session there; without it there is nothing to capture.",
-            remedy="claude auth login   (it creates the directory), or point the suite at the right one: "
-                   "pytest checks --claude-config-dir <dir>",
+            remedy=f"{LOG_IN}   (it creates the directory), or point the suite at the right one: "
+                   f"{suite('--claude-config-dir', '<dir>')}",
         )
 
     # --- what is in it -------------------------------------------------------------------
@@ -224,9 +232,8 @@ class SessionUnderTest:
             return f"unreachable ({state.reason})"
         if state.kind != "file":
             return "not a regular file"
-        try:
-            with open(path, "rb"):
-                pass
+        try:  # without blocking: a FIFO swapped in after the look above cannot hang open()
+            os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
         except OSError as exc:
             return f"unreadable ({exc.strerror or type(exc).__name__})"
         return "present"

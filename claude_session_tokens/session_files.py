@@ -6,10 +6,12 @@ except as a :class:`~claude_session_tokens.secret.Secret`.
 
 from __future__ import annotations
 
+import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .remedy import LOG_IN
 from .platforms import is_windows
 from .findings import Finding, FindingError
 from .secret import Secret
@@ -51,8 +53,45 @@ def inspect_file(path: Path) -> FileState:
     return FileState(path, True, is_link, kind, st.st_size, stat.S_IMODE(st.st_mode))
 
 
-def read_secret_file(path: Path, label: str, remedy: str) -> Secret[bytes]:
-    """Read a whole session file into a :class:`Secret`, explaining every way that can fail."""
+# How much the tool reads of each kind of file, at most. A file larger than its cap is refused
+# with a finding before its bytes are read (and never read past the cap, should it grow).
+CREDENTIALS_LIMIT = READ_LIMIT  # it must fit into the Secret, whose data is at most 1 MiB
+INCLUDE_LIMIT = READ_LIMIT  # likewise
+GLOBAL_CONFIG_LIMIT = 32 * 1024 * 1024  # heavy users' .claude.json holds some MiB of project history
+_LIMIT_WHY = {
+    CREDENTIALS_LIMIT: "no session file is that large, and a Kubernetes Secret cannot hold more than 1 MiB.",
+}
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+
+
+def too_large_finding(path: Path, label: str, remedy: str, limit: int, size: int | None = None,
+                      why: str | None = None) -> Finding:
+    has = f": it has {size} bytes." if size is not None else "."
+    return Finding(
+        cause=f"The {label} at {path} is larger than {limit} bytes ({_size(limit)}), the most the tool "
+              f"reads for it{has}",
+        why=why or _LIMIT_WHY.get(limit, "a file of that size is not what the Claude CLI writes there; "
+                                         "reading it whole would only exhaust memory."),
+        remedy=f'mv "{path}" "{path}.bak"   (move it out of the way), then {remedy}',
+    )
+
+
+def read_bounded(path: Path, label: str, remedy: str, limit: int = READ_LIMIT,
+                 why_limit: str | None = None) -> Secret[bytes]:
+    """Read a whole regular file of at most ``limit`` bytes into a :class:`Secret`.
+
+    The one way the tool reads a file it did not write: symlinks are followed (Kubernetes-style
+    ``..data`` links work), but only a regular file is read. It is opened without blocking
+    (``O_NONBLOCK``: a FIFO cannot hang ``open()``), and the opened descriptor is checked again
+    with ``fstat`` (a file swapped for a FIFO or a device after the first look is refused too);
+    a file above ``limit`` is refused from its size, and never read past ``limit`` should it grow
+    meanwhile. Every way that fails is a :class:`FindingError` saying what, why and the fix.
+    """
     state = inspect_file(path)
     if state.kind in ("missing", "broken symlink"):
         raise FindingError(missing_finding(state, label, remedy))
@@ -60,18 +99,37 @@ def read_secret_file(path: Path, label: str, remedy: str) -> Secret[bytes]:
         raise FindingError(unreachable_finding(state, label))
     if state.kind != "file":
         raise FindingError(not_regular_finding(state, label, remedy))
+    if state.size > limit:
+        raise FindingError(too_large_finding(path, label, remedy, limit, state.size, why_limit))
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(READ_LIMIT + 1)
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         raise FindingError(unreadable_finding(state, label, exc)) from None
-    if len(data) > READ_LIMIT:
-        raise FindingError(Finding(
-            cause=f"The {label} at {path} is larger than {READ_LIMIT} bytes (1 MiB).",
-            why="no session file is that large, and a Kubernetes Secret cannot hold more than 1 MiB.",
-            remedy=f"move {path} out of the way, then {remedy}",
-        ))
-    return Secret(data)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FindingError(not_regular_finding(replace(state, kind="other"), label, remedy))
+        if st.st_size > limit:
+            raise FindingError(too_large_finding(path, label, remedy, limit, st.st_size, why_limit))
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise FindingError(unreadable_finding(state, label, exc)) from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise FindingError(too_large_finding(path, label, remedy, limit, None, why_limit))
+    return Secret(b"".join(chunks))
+
+
+def read_secret_file(path: Path, label: str, remedy: str) -> Secret[bytes]:
+    """Read a whole session file (at most 1 MiB) into a :class:`Secret` (:func:`read_bounded`)."""
+    return read_bounded(path, label, remedy, CREDENTIALS_LIMIT)
 
 
 def _reason(exc: OSError) -> str:
@@ -123,7 +181,7 @@ def unreachable_finding(state: FileState, label: str) -> Finding:
     """The path cannot even be looked at: a directory above it is not searchable, a symlink loop ..."""
     parent = state.path.parent
     if state.is_symlink:  # the link itself is visible, its target is not (a loop, a closed directory)
-        fix = f"repair the symlink {state.path} (see where it points: ls -l {state.path}), or remove it and run claude auth login"
+        fix = f"repair the symlink {state.path} (see where it points: ls -l {state.path}), or remove it and run {LOG_IN}"
     else:
         fix = grant_access_command(parent, directory=True)
     return Finding(

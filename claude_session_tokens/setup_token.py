@@ -28,7 +28,6 @@ import os
 import select
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,8 @@ from .login import FALSE_WORDS
 from .oauth_token import local_session_tokens, token_from
 from .processes import DRAIN_SECONDS, STOP_GRACE, LaunchError, _popen
 from .secret import Secret
+from .signals import deferred
+from .temp_copies import make_private_dir, remove_tree
 
 RAW_LIMIT = 4 * 1024 * 1024  # bytes of the CLI's screen kept in memory (the screen is a few KB)
 RUN_IT = "python render_secret.py --setup-token"
@@ -378,7 +379,8 @@ def capture(session, attach: Callable[[], ContextManager[None]],
     limit = session.settings.login_timeout
     # The CLI's own profile stays out of it: setup-token saves nothing, and an empty config dir
     # keeps whatever it writes (onboarding state) away from the user's.
-    scratch = Path(tempfile.mkdtemp(prefix="claude-setup-token-"))
+    with deferred():
+        scratch = make_private_dir()  # 0700, with a marker naming this process (temp_copies.py)
     env = login_environment(session.environ, str(scratch)).env
     with console, attach():
         console.say("")
@@ -395,7 +397,8 @@ def capture(session, attach: Callable[[], ContextManager[None]],
             console.say("Interrupted: no token was captured; nothing was changed on this machine.")
             raise
         finally:
-            _remove(scratch)
+            with deferred():
+                remove_tree(scratch)
         console.say("")
         console.say(f"claude setup-token {'was stopped' if run.timed_out else 'finished'} after {run.seconds:.0f} s; "
                     "the checks go on.")
@@ -429,9 +432,4 @@ def _config_dirs(session) -> list[Path]:
     except FindingError:
         return []
 
-
-def _remove(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .findings import Finding, FindingError
+from .remedy import LOG_IN, RELOGIN, Remedy
 from .secret import Secret
 from .session_files import (
     empty_finding,
@@ -22,7 +23,7 @@ from .session_files import (
     unreachable_finding,
 )
 
-LOGIN_REMEDY = "claude auth login   (then run the checks again)"
+LOGIN_REMEDY = Remedy(LOG_IN, "   (then run the checks again)")
 
 
 class CredentialSource(Protocol):
@@ -68,7 +69,7 @@ class FileCredentialSource:
     def emptiness_problem(self) -> Finding | None:
         state = inspect_file(self.path)
         if state.kind == "file" and state.size == 0:
-            return empty_finding(state, "credentials file", "claude auth logout && claude auth login")
+            return empty_finding(state, "credentials file", Remedy(RELOGIN))
         return None
 
     def read(self) -> Secret[bytes]:

@@ -16,11 +16,16 @@ import pytest
 
 from . import credentials as creds
 from .findings import Finding, FindingError
+from .remedy import FRESH_LOGIN
 
 SESSION_SPENT = pytest.StashKey[bool]()  # set by the render check when this happened
-FRESH_LOGIN_RUN = "pytest checks --fresh-login"
-SPENT_LINE = ("the test prompt refreshed the tokens, but no Secret was written: your session on this "
-              f"machine is spent; run {FRESH_LOGIN_RUN}")
+FRESH_LOGIN_RUN = FRESH_LOGIN  # a Command, spelled for the run's front door when shown
+
+
+def spent_line() -> str:
+    """The sentence that says the session is spent, with the command that starts over."""
+    return ("The test prompt refreshed the tokens, but no Secret was written: your session on this "
+            f"machine is spent; run {FRESH_LOGIN_RUN}.")
 
 
 def tokens_refreshed(session: Any) -> bool:
@@ -36,6 +41,6 @@ def spent(finding: Finding) -> Finding:
     """``finding`` with the spent session said first and the remedy that still works."""
     return replace(
         finding,
-        details=(SPENT_LINE[0].upper() + SPENT_LINE[1:] + ".",) + tuple(finding.details),
+        details=(spent_line(),) + tuple(finding.details),
         remedy=f"{FRESH_LOGIN_RUN}   (after fixing what is listed: {finding.remedy})",
     )

@@ -18,7 +18,6 @@ plus 365 days, and every report marks that end as an estimate.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,8 +30,11 @@ from .oauth_token import (
 )
 from .payload import Payload
 from .processes import LaunchError, run_captured
-from .prompt import NETWORK, NOT_LOGGED_IN, REJECTED, SC_002_SECONDS, PromptResult, _remove, judge
+from .prompt import NETWORK, NOT_LOGGED_IN, REJECTED, SC_002_SECONDS, PromptResult, intermediaries, judge
+from .redaction import environment_secrets
 from .secret import Secret
+from .signals import deferred
+from .temp_copies import make_private_dir, remove_tree
 
 TOKEN_DAYS = 365  # claude setup-token: "long-lived (1-year)"; the token itself states no expiry
 AGAIN_WITH_CAPTURE = f"{SETUP_AGAIN} again, or let the suite run it and capture the token: python render_secret.py --setup-token"
@@ -152,7 +154,8 @@ def prompt_result(session, token: CapturedToken) -> PromptResult:
     """Run the test prompt with ``CLAUDE_CODE_OAUTH_TOKEN`` as the only credential."""
     cli = session.cli
     settings = session.settings
-    root = Path(tempfile.mkdtemp(prefix="claude-session-tokens-"))
+    with deferred():  # a stop now would leave a directory without its owner marker
+        root = make_private_dir()  # 0700, with a marker naming this process (temp_copies.py)
     try:
         home = profile_home(root)
         (home / ".claude").mkdir(parents=True, mode=0o700)
@@ -170,9 +173,11 @@ def prompt_result(session, token: CapturedToken) -> PromptResult:
                 cause=f"The test prompt could not start the claude CLI at {cli.path} ({err.reason}).",
                 why="without the CLI the token cannot be proven to work.",
                 remedy=f"{INSTALL}   (or pass the executable: --claude-bin PATH)")) from None
-    finally:
-        left = _remove(root)
-    verdict = judge(completed, settings.prompt_timeout, [token.token], child.base_url)
+    finally:  # Ctrl+C, SIGTERM and SIGHUP come through here too, and may not cut the removal short
+        with deferred():
+            left = remove_tree(root)
+    verdict = judge(completed, settings.prompt_timeout, [token.token, *environment_secrets(session.environ)],
+                    child.base_url, intermediaries(env))
     warnings = []
     if left:
         warnings.append(Finding(cause=f"The temporary directory of the test prompt ({left}) was left behind.",

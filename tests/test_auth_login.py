@@ -70,7 +70,7 @@ def test_without_the_option_it_is_skipped_by_design_with_the_command(checks, fak
     assert case.prop("skipped_by_design") and "pytest checks --fresh-login" in case.prop("skipped_by_design")[0]
     assert run.ret == 0
     assert "SC-001  SKIP" in run.stdout
-    assert "FR-001  PASS" in run.stdout, "the capability check passes FR-001 while the login is skipped"
+    assert "FR-001  READY" in run.stdout, "the capability check shows FR-001 possible while the login is skipped"
     assert fake.events("logout") == [] and fake.events("login") == []
     assert profile.snapshot() == before
 
@@ -125,7 +125,8 @@ def test_an_unchanged_fingerprint_fails(login_run, fake, profile):
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert "the session is the same as before" in case.message
-    assert "claude auth logout && claude auth login" in case.prop("remedy")[0]
+    profile_cli = f"CLAUDE_CONFIG_DIR={profile.dir} {fake.bin}"
+    assert f"{profile_cli} auth logout && {profile_cli} auth login" in case.prop("remedy")[0]
     assert run.ret == 1
     assert "Traceback" not in run.output
     assert CANARY_MARKER not in run.every_text()
@@ -165,7 +166,7 @@ def test_a_failing_login_leaves_the_later_checks_judging_the_logged_out_profile(
     case = run.testcases()[LOGIN]
     assert case.outcome == "failed"
     assert "'claude auth login'" in case.message and "you are now logged out" in case.message
-    assert f'CLAUDE_CONFIG_DIR="{profile.dir}" claude auth login' in case.prop("remedy")[0]
+    assert f"CLAUDE_CONFIG_DIR={profile.dir} {fake.bin} auth login" in case.prop("remedy")[0]
     assert_later_checks_judged_the_logged_out_profile(run, fake, profile)
 
 
@@ -229,7 +230,7 @@ def test_ctrl_c_during_the_login_says_you_are_logged_out_and_how_to_sign_in(logi
     run = login_run(keys=((BROWSER_LINE, CTRL_C),))
     assert fake.events("logout") and fake.events("login")
     assert "Interrupted: you are now logged out" in run.stdout
-    assert f'Sign in again: CLAUDE_CONFIG_DIR="{profile.dir}" claude auth login' in run.stdout
+    assert f"Sign in again: CLAUDE_CONFIG_DIR={profile.dir} {fake.bin} auth login" in run.stdout
     assert run.ret != 0
     assert fake.events("prompt") == []
     assert not profile.credentials.exists()

@@ -74,10 +74,13 @@ def test_ci_refuses_the_login(value, refused):
 
 
 def test_the_sign_in_command_names_the_users_own_directory():
+    from claude_session_tokens import remedy
+
     assert sign_in_again(SimpleNamespace(cli_config_dir=None)) == "claude auth login"
-    named = sign_in_again(SimpleNamespace(cli_config_dir="/p/claude"))
-    assert named.startswith('CLAUDE_CONFIG_DIR="/p/claude" claude auth login')
-    assert '$env:CLAUDE_CONFIG_DIR="/p/claude"; claude auth login' in named
+    assert sign_in_again(SimpleNamespace(cli_config_dir="/p/claude")) == "CLAUDE_CONFIG_DIR=/p/claude claude auth login"
+    with remedy.using(remedy.Spelling(windows=True)):
+        assert sign_in_again(SimpleNamespace(cli_config_dir="D:\\my claude")) == \
+            "$env:CLAUDE_CONFIG_DIR='D:\\my claude'; claude auth login"
 
 
 def test_the_windows_console_is_written_in_utf8(monkeypatch, tmp_path):

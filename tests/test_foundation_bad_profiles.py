@@ -16,7 +16,7 @@ import pytest
 
 from helpers import privileges
 from helpers.foundation import (
-    DIRECTORY_REMEDY, FOUNDATION_FILES, LOGIN, ORDER, RELOGIN, assert_no_canary, assert_no_crash,
+    DIRECTORY_REMEDY, FOUNDATION_FILES, LOGIN, ORDER, RELOGIN, assert_no_canary, assert_no_crash, fill,
     assert_requirements_tagged, case, outcomes,
 )
 from helpers.profiles import DROP, ProfileBuilder, oauth_entry
@@ -128,13 +128,14 @@ BAD_PROFILES = {
         'The credentials are not a Claude Code session: "claudeAiOauth" is a JSON string, not an object.',
         RELOGIN),
     "wrong field types": BadProfile(
-        _credentials({"claudeAiOauth": oauth_entry(expiresAt="tomorrow", scopes="user:inference",
+        # a string expiresAt and scopes as one string are forms the CLI accepts
+        # (docs/cli-credentials-forms.md); an object for scopes and a number for a token it does not
+        _credentials({"claudeAiOauth": oauth_entry(expiresAt="tomorrow", scopes={"user:inference": 1},
                                                    refreshToken=12345)}),
         "valid", VALID_ONLY,
         "The credentials are not a Claude Code session: some fields have the wrong type.", RELOGIN,
         also=("refreshToken is a number, expected a string",
-              "expiresAt is a string, expected an integer (epoch milliseconds)",
-              "scopes must be an array of strings")),
+              "scopes is an object, expected an array of strings")),
     "missing accessToken": BadProfile(
         _oauth(accessToken=DROP), "valid", VALID_ONLY,
         "some fields have the wrong type.", RELOGIN, also=("accessToken is missing",)),
@@ -179,7 +180,7 @@ BAD_PROFILES = {
 
 
 def _fill(text: str, profile: ProfileBuilder) -> str:
-    return text.format(dir=profile.dir, cred=profile.credentials, parent=profile.dir.parent)
+    return fill(text, profile.dir, dir=profile.dir, cred=profile.credentials, parent=profile.dir.parent)
 
 
 @pytest.mark.parametrize("name", list(BAD_PROFILES))
@@ -235,7 +236,7 @@ def test_every_failed_check_explains_itself(checks, profile):
     assert len(failed) == len(CREDENTIAL_CHECKS)
     for testcase in failed:
         assert "Why it matters: " in testcase.message and "Fix: " in testcase.message
-        assert testcase.prop("remedy") == [LOGIN]
+        assert testcase.prop("remedy") == [fill(LOGIN, profile.dir)]
 
 
 def test_credentials_with_extra_top_level_keys_still_pass(checks, profile):

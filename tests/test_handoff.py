@@ -108,7 +108,8 @@ def test_hand_off_removes_the_credentials_file_and_nothing_else(suite):
     summary = run.summary_path.read_text()
     assert "hand-off: removed this machine's copy of the session" in summary
     assert "claude auth logout was not run" in summary
-    assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(suite.profile.dir))} claude auth login" in summary
+    # spelled with the CLI that was found (--claude-bin) and the profile in use
+    assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(suite.profile.dir))} {shlex.quote(str(suite.fake.bin))} auth login" in summary
     assert SHARED_CHAIN not in summary
     assert_no_canary(run)
 
@@ -210,6 +211,34 @@ def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(c
     assert not credentials.exists() and synced == [credentials.parent]
 
 
+MCP = {"srv|0123": {"serverName": "srv", "serverUrl": "https://mcp.example.com", "accessToken": "mcp-a",
+                    "refreshToken": "mcp-r", "expiresAt": 1}}
+
+
+@POSIX_ONLY
+@pytest.mark.realcli
+def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_out(credentials):
+    """mcpOAuth (MCP server sign-ins) and pluginSecrets are not the captured session: they stay."""
+    others = {"mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
+    credentials.write_text(json.dumps({"claudeAiOauth": oauth_entry(), **others}))  # no local holds the session
+    result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
+    assert result.outcome == REMOVED and not result.laptop_still_holds_it
+    left = json.loads(credentials.read_bytes())
+    assert "claudeAiOauth" not in left
+    assert left == others
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert any("mcpOAuth" in note and "pluginSecrets" in note for note in result.notes)
+    assert list(credentials.parent.iterdir()) == [credentials]  # no temporary copy left
+    # the real CLI counts this machine as signed out with what is left
+    (credentials.parent / ".claude.json").write_text(json.dumps({"hasCompletedOnboarding": True}))
+    status = subprocess.run([str(REAL_CLAUDE), "auth", "status"], check=False, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CLAUDE_CONFIG_DIR": str(credentials.parent),
+                                 "HOME": str(credentials.parent), "DISABLE_AUTOUPDATER": "1",
+                                 "DISABLE_TELEMETRY": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"})
+    assert json.loads(status.stdout)["loggedIn"] is False, status.returncode
+    assert json.loads(credentials.read_bytes()) == left  # and it did not touch what stayed
+
+
 def test_a_copy_holding_another_session_is_left_alone_byte_for_byte(credentials):
     captured = Secret(credentials.read_bytes())
     newer = json.dumps({"claudeAiOauth": oauth_entry(refreshToken="sk-ant-ort01-CANARYnewer0123456789abcdefg")})
@@ -273,7 +302,7 @@ def test_the_login_command_names_the_config_dir_in_use():
     assert login_command(None, "win32") == "claude auth login"
     assert login_command("/home/dev/my claude", "linux") == "CLAUDE_CONFIG_DIR='/home/dev/my claude' claude auth login"
     assert login_command(r"D:\it's claude", "win32") == \
-        r"$env:CLAUDE_CONFIG_DIR = 'D:\it''s claude'; claude auth login   (PowerShell)"
+        r"$env:CLAUDE_CONFIG_DIR='D:\it''s claude'; claude auth login"
 
 
 @POSIX_ONLY
@@ -321,6 +350,20 @@ def test_the_keychain_item_is_deleted_and_no_other(keychain):
     assert deletes == [["delete-generic-password", "-a", ACCOUNT, "-s", service]]
     assert len(finds) == 1  # looked again, compared, then deleted
     assert_no_leak(json.dumps(keychain.calls()), "security's command lines")
+
+
+ITEM_WITH_MCP = json.dumps({"claudeAiOauth": oauth_entry(), "mcpOAuth": MCP}).encode()
+
+
+def test_a_keychain_item_with_other_entries_is_deleted_and_the_report_names_what_went_with_it(keychain):
+    """One Keychain item holds the whole file: its mcpOAuth (MCP server sign-ins) goes with it, said plainly."""
+    service = service_name(None)
+    keychain.add(service, ACCOUNT, ITEM_WITH_MCP)
+    result = remove_keychain_item(source_of(service, ITEM_WITH_MCP), Secret(ITEM_WITH_MCP), {},
+                                  security=keychain.executable)
+    assert result.outcome == REMOVED and keychain.stored() == []
+    assert any("mcpOAuth" in note and "sign" in note for note in result.notes), result.notes
+    assert_no_leak(" ".join(result.lines()), "the report")
 
 
 def test_a_locked_keychain_is_a_clear_message_and_the_item_stays(keychain):
@@ -397,7 +440,8 @@ def test_the_whole_suite_hands_off_a_keychain_session(pytester, keychain, tmp_pa
     never_logged_out(fake)
     render = run.testcases()[RENDER_CASE]
     assert render.prop("hand_off") == [f"removed: macOS Keychain item '{service}' (account '{ACCOUNT}')"]
-    assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(directory))} claude auth login" in run.summary_path.read_text()
+    assert (f"CLAUDE_CONFIG_DIR={shlex.quote(str(directory))} {shlex.quote(str(fake.bin))} auth login"
+            in run.summary_path.read_text())
     assert_no_canary(run)
 
 
@@ -439,7 +483,7 @@ def test_render_secret_hands_off_and_says_how_to_sign_in_again(render):
     out = done.stdout
     assert "hand-off: removed this machine's copy of the session" in out
     assert "claude auth logout was not run" in out
-    login = f"CLAUDE_CONFIG_DIR={shlex.quote(str(render.profile.dir))} claude auth login"
+    login = f"CLAUDE_CONFIG_DIR={shlex.quote(str(render.profile.dir))} {shlex.quote(str(REAL_CLAUDE))} auth login"
     assert f"This machine no longer holds the session; to use Claude here again: {login}" in out
     assert "run again with --hand-off" not in out
 

@@ -184,6 +184,11 @@ def digest(path: Path) -> str:
     return sha256(path.read_bytes())
 
 
+def capture_id(credentials: bytes) -> str:
+    """How the init names a capture in its marker: the sha256 of its refresh token."""
+    return sha256(json.loads(credentials)["claudeAiOauth"]["refreshToken"].encode())
+
+
 class Content:
     """A test's credentials file content; its repr hides the (canary) tokens, even under ``-l``."""
 
@@ -211,7 +216,7 @@ def first_pod(cluster, sts) -> FirstPod:
     init = cluster.init(sts, secret, config)
     assert init.returncode == 0, init.output
     assert "from the capture in the Secret" in init.stdout
-    assert (config / MARKER).read_text().split() == [sha256(files[".credentials.json"])]
+    assert (config / MARKER).read_text().split() == [capture_id(files[".credentials.json"])]
     assert digest(config / ".credentials.json") == sha256(files[".credentials.json"])
     assert_pod_owned(config, uid(sts))
     agent = cluster.agent(sts, config)
@@ -228,7 +233,7 @@ def test_first_pod_refreshes_and_the_volume_holds_the_new_tokens(cluster, sts, f
     assert cluster.tokens_on(first_pod.config) == [f"{login} A2", f"{login} R2"]
     # the CLI's own rewrite is a regular 0600 file of the pod's user too; the marker is unchanged
     assert_pod_owned(first_pod.config, uid(sts))
-    assert (first_pod.config / MARKER).read_text().split() == [sha256(first_pod.files[".credentials.json"])]
+    assert (first_pod.config / MARKER).read_text().split() == [capture_id(first_pod.files[".credentials.json"])]
 
 
 def test_init_rerun_in_the_same_pod_keeps_the_refreshed_tokens(cluster, sts, first_pod):
@@ -277,8 +282,8 @@ def test_a_new_capture_applied_to_the_secret_is_used_by_the_next_pod(cluster, st
     init = cluster.init(sts, first_pod.secret, first_pod.config)
     assert init.returncode == 0 and "from the capture in the Secret" in init.stdout, init.output
     # the marker now lists both captures, the new one last
-    assert (first_pod.config / MARKER).read_text().split() == [sha256(first_pod.files[".credentials.json"]),
-                                                               sha256(files[".credentials.json"])]
+    assert (first_pod.config / MARKER).read_text().split() == [capture_id(first_pod.files[".credentials.json"]),
+                                                               capture_id(files[".credentials.json"])]
     assert digest(first_pod.config / ".credentials.json") == sha256(files[".credentials.json"])
     assert_pod_owned(first_pod.config, uid(sts))
     agent = cluster.agent(sts, first_pod.config)
@@ -406,7 +411,7 @@ def test_init_refuses_a_secret_volume_without_credentials(cluster, sts):
     secret = cluster.secret(sts, {".claude.json": b"{}"})
     config = cluster.volume(sts)
     run = cluster.init(sts, secret, config)
-    assert run.returncode != 0 and "has no .credentials.json" in run.stdout
+    assert run.returncode != 0 and "has no readable .credentials.json" in run.stdout
     assert sorted(p.name for p in config.iterdir()) == []  # nothing seeded
 
 
@@ -442,3 +447,65 @@ def test_the_init_runs_as_the_pod_user_on_a_read_only_root_with_the_manifest_mou
     assert run.stdout.split() == [str(sts.uid), str(sts.fs_group), "wrote-volume", "root-read-only",
                                   "secret-read-only", "..data/.credentials.json"], run.output
     assert (config / "w").stat().st_uid == sts.uid and (config / "w").stat().st_gid == sts.fs_group
+
+
+
+@pytest.mark.parametrize("name", [STATEFULSET, EMPTYDIR])
+def test_a_secret_key_that_starts_with_a_dash_is_copied_not_taken_for_an_option(cluster, name):
+    """Secret keys may start with "-" (``--include=-notes.md``): ``cp`` must not read it as an option."""
+    manifest = pod.Manifest.load(name)
+    files, _ = cluster.capture()
+    files["-notes.md"] = b"notes\n"
+    secret = cluster.secret(manifest, files)
+    config = cluster.volume(manifest)
+    run = cluster.init(manifest, secret, config)
+    assert run.returncode == 0, run.output
+    assert (config / "-notes.md").read_bytes() == b"notes\n"
+    assert_pod_owned(config, uid(manifest), names=(".credentials.json", ".claude.json", "-notes.md"))
+
+
+def test_the_same_session_rendered_again_with_other_bytes_is_not_a_new_capture(cluster, sts, first_pod):
+    """Re-rendering the captured session (same refresh token, other bytes: e.g. with
+    --keep-credential-keys) must not seed its spent refresh token over the pod's refreshed one."""
+    original = json.loads(first_pod.files[".credentials.json"])
+    rerendered = Files(first_pod.files)
+    rerendered[".credentials.json"] = one_line({**original, "mcpOAuth": {}})
+    assert sha256(rerendered[".credentials.json"]) != sha256(first_pod.files[".credentials.json"])
+    first_pod.secret.write(rerendered)
+    refreshed = cluster.tokens_on(first_pod.config)
+    run = cluster.init(sts, first_pod.secret, first_pod.config)
+    assert run.returncode == 0 and "kept the session on the volume" in run.stdout, run.output
+    assert cluster.tokens_on(first_pod.config) == refreshed
+    assert cluster.agent(sts, first_pod.config).ok
+
+
+def test_a_secret_whose_capture_is_dead_never_overwrites_a_live_session(cluster, sts, first_pod):
+    refreshed = cluster.tokens_on(first_pod.config)
+    first_pod.secret.write({".credentials.json": one_line({"claudeAiOauth": DEAD})})
+    run = cluster.init(sts, first_pod.secret, first_pod.config)
+    assert run.returncode == 0, run.output
+    assert cluster.tokens_on(first_pod.config) == refreshed
+
+
+@pytest.mark.parametrize("kind", ["directory", "unreadable"])
+def test_a_marker_that_cannot_be_read_stops_the_init_instead_of_seeding_again(cluster, sts, first_pod, kind):
+    marker = first_pod.config / MARKER
+    refreshed = cluster.tokens_on(first_pod.config)
+    if kind == "directory":
+        marker.unlink()
+        marker.mkdir()
+    else:
+        marker.chmod(0)
+    run = cluster.init(sts, first_pod.secret, first_pod.config)
+    assert run.returncode != 0 and "not a readable regular file" in run.stdout, run.output
+    assert cluster.tokens_on(first_pod.config) == refreshed
+
+
+@pytest.mark.skipif(not pod.namespaces(), reason="path substitution runs as the volume's owner")
+def test_a_volume_the_pod_user_cannot_write_is_explained(cluster, sts):
+    files, _ = cluster.capture()
+    secret = cluster.secret(sts, files)
+    config = cluster.volume(sts, mode=0o755)  # owned by root: fsGroup not honoured
+    run = cluster.init(sts, secret, config)
+    assert run.returncode != 0 and "is not writable by uid" in run.stdout, run.output
+    assert "fsGroup" in run.stdout

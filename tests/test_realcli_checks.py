@@ -17,7 +17,6 @@ import time
 import pytest
 import yaml
 
-from claude_session_tokens.lifetime import FRESH_LOGIN
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, ProfileBuilder, oauth_entry
 from helpers.real_cli import closed_port, offline, real_claude
@@ -100,10 +99,14 @@ def test_401_fails_the_prompt_with_the_expired_or_revoked_remedy(run_checks, pro
     before = profile.snapshot()
     with MessagesAPI(accept=CANARY_ACCESS, status=401) as api:
         run = run_checks(profile, api.url)
+        url = api.url
     prompt = run.testcases()[PROMPT_CHECK]
     assert prompt.outcome == "failed"
-    assert "rejected the session (401: expired or revoked)" in prompt.message
-    assert FRESH_LOGIN in prompt.message
+    # the 401 came through ANTHROPIC_BASE_URL: the gateway is named and checked before a new sign-in
+    assert f"The test prompt failed with 401 (not authenticated), and the request went through " \
+           f"ANTHROPIC_BASE_URL={url}" in prompt.message
+    fix = prompt.message.split("Fix: ")[1]
+    assert fix.startswith(f"check the gateway/proxy first: curl -sI {url}") and "pytest checks --fresh-login" in fix
     assert set(api.bearer_tokens()) == {CANARY_ACCESS}
     assert requirement_line(run, "FR-004").split()[1] == "FAIL"
     assert not secret_path(tmp_path).exists()  # nothing rendered
@@ -179,7 +182,7 @@ def test_api_key_in_the_environment_does_not_rescue_a_dead_session(run_checks, p
         run = run_checks(profile, api.url, ANTHROPIC_API_KEY=API_KEY)
     prompt = run.testcases()[PROMPT_CHECK]
     assert prompt.outcome == "failed"
-    assert "rejected the session" in prompt.message
+    assert "The test prompt failed with 401" in prompt.message
     assert api.api_keys() == []  # the key never reached the API
     assert set(api.bearer_tokens()) == {CANARY_ACCESS}  # the session's token did
     assert "ANTHROPIC_API_KEY" in run.output  # named (never its value) as a variable the pod must not have

@@ -119,14 +119,17 @@ def test_a_refresh_during_the_prompt_ships_the_rotated_tokens(checks, profile, t
 def test_without_the_test_ca_the_cli_refuses_the_proxy_and_nothing_ships(checks, profile, tmp_path):
     """The control: the same run, but the CLI does not trust the throw-away CA. Its refresh must
     fail at TLS (so the passing test above really went through certificate verification), the
-    prompt fails with the expired/revoked remedy, and no Secret is written."""
+    prompt fails with the 401 remedy (the gateway and proxy named first), and no Secret is written."""
     profile.create()
     before = profile.snapshot()
     run, api, proxy, secret, seconds = run_refreshing_checks(checks, profile, tmp_path, trust_test_ca=False)
     seen = (api.summary(), proxy.summary())
     prompt = run.testcases()[PROMPT_CHECK]
     assert prompt.outcome == "failed", seen
-    assert "rejected the session (401: expired or revoked)" in prompt.message
+    # the 401 came through a base URL and a proxy: both are named, the gateway is checked first
+    assert "The test prompt failed with 401 (not authenticated), and the request went through " \
+           "ANTHROPIC_BASE_URL=" in prompt.message and "HTTPS_PROXY=" in prompt.message
+    assert "check the gateway/proxy first" in prompt.message
     assert set(named(api.bearer_tokens())) == {"old access"}, seen  # it retries, but only with the old token
     assert f"{TOKEN_HOST}:443 -> accepted" in proxy.connects, seen  # it tried to refresh...
     assert proxy.refresh_tokens_seen == [], seen  # ...but never sent the refresh token over the untrusted TLS

@@ -123,8 +123,11 @@ def test_failing_run_exits_1_writes_nothing_and_keeps_the_earlier_secret(cli):
     assert result.returncode == 1
     assert cli.secret.read_bytes() == b"earlier secret\n"
     assert "SC-003  FAIL" in result.stdout and "FR-006  FAIL" in result.stdout
-    assert "What went wrong:" in result.stdout and "claude auth logout && claude auth login" in result.stdout
-    assert "No Secret was rendered; any earlier Secret file was left as it was." in result.stdout
+    assert "What went wrong:" in result.stderr and "What went wrong:" not in result.stdout  # failures: stderr
+    # the fix names the CLI that was found and the profile it must sign in to (POSIX spelling)
+    profile_cli = f"CLAUDE_CONFIG_DIR={cli.profile.dir} {REAL_CLAUDE}"
+    assert f"fix: {profile_cli} auth logout && {profile_cli} auth login" in result.stderr
+    assert "No Secret was rendered; any earlier Secret file was left as it was." in result.stderr
 
 
 def test_failing_dry_run_prints_no_manifest(cli):

@@ -58,13 +58,13 @@ def test_render_secret_summary_says_the_session_is_spent(profile, tmp_path):
                                "--reports-dir", str(tmp_path / "reports"),
                                "--secret-out", str(tmp_path / "a-file" / "s.yaml"), env=env)
     assert result.returncode == 1
-    assert "No Secret was rendered" in result.stdout
-    assert "your session on this machine is spent; run python render_secret.py --fresh-login." in result.stdout
+    assert "No Secret was rendered" in result.stderr  # the failure goes to standard error
+    assert "your session on this machine is spent; run python render_secret.py --fresh-login." in result.stderr
     # render_secret.py spells the remedies with its own command (the options are the same)
-    assert "fix: python render_secret.py --fresh-login   (after fixing what is listed: " in result.stdout
-    assert "pytest checks" not in result.stdout
+    assert "fix: python render_secret.py --fresh-login   (after fixing what is listed: " in result.stderr
+    assert "pytest checks" not in result.stdout + result.stderr
     # the details are shown under the failure, the spent session first
-    wrong = result.stdout.split("What went wrong:")[1]
+    wrong = result.stderr.split("What went wrong:")[1]
     assert "\n      The test prompt refreshed the tokens, but no Secret was written" in wrong
     assert "Traceback" not in result.stdout + result.stderr
 

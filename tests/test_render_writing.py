@@ -260,3 +260,26 @@ def test_round_trip_check_catches_a_secret_that_does_not_decode_to_the_payload()
                    "not: [yaml"):
         with pytest.raises(FindingError):
             check_round_trip(broken, payload)
+
+
+def test_a_ctrl_c_during_the_write_takes_effect_once_the_write_is_whole(tmp_path, monkeypatch):
+    """A stop that lands inside write_atomically (here: right after mkstemp, in the chmod) is
+    held back until the file is complete and renamed; no temporary file stays behind."""
+    import os
+    import signal
+
+    from claude_session_tokens import atomic
+
+    destination = tmp_path / "secret.yaml"
+    destination.write_text("old\n")
+    real_chmod = atomic._chmod
+
+    def chmod_then_interrupt(path, mode):
+        real_chmod(path, mode)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(atomic, "_chmod", chmod_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        atomic.write_atomically(destination, "new\n")
+    assert destination.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.yaml"]

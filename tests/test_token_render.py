@@ -114,7 +114,7 @@ def test_a_revoked_token_fails_with_the_setup_token_remedy_and_writes_nothing(wo
     world.secret.write_bytes(b"earlier secret\n")
     result, text, api = world(TOKEN.encode() + b"\n", accept=OTHER)  # the API no longer accepts it
     assert result.returncode == 1
-    out = result.stdout.decode()
+    out = result.stdout.decode() + result.stderr.decode()  # the failures go to stderr
     assert "rejected the token (401: it was revoked, or its year has ended)" in out
     assert "claude setup-token again" in out and "python render_secret.py --setup-token" in out
     assert world.secret.read_bytes() == b"earlier secret\n"
@@ -134,11 +134,11 @@ def test_an_api_key_in_the_environment_never_stands_in_for_a_revoked_token(world
     (API_KEY.encode() + b"\n", "Anthropic API key"),
     (b"", "no text at all"),
     (TOKEN[:60].encode(), "characters long"),
-])
+], ids=["api-key", "empty", "truncated"])
 def test_a_bad_token_exits_1_with_the_reason_without_running_the_cli(world, given, words):
     result, text, api = world(given)
     assert result.returncode == 1
-    assert words in result.stdout.decode()
+    assert words in result.stdout.decode() + result.stderr.decode()
     assert not api.requests
     assert not world.secret.exists()
 

@@ -22,9 +22,20 @@ def test_option_beats_environment_beats_home(tmp_path):
     assert (by_home.config_dir, by_home.origin) == (tmp_path / "home" / ".claude", "$HOME")
 
 
-def test_empty_environment_variable_is_ignored(tmp_path):
-    location = discover(None, {"CLAUDE_CONFIG_DIR": "", "HOME": str(tmp_path)}, "linux")
-    assert location.origin == "$HOME"
+@pytest.mark.parametrize("platform, fix", [
+    ("linux", 'unset CLAUDE_CONFIG_DIR   (the CLI then uses ~/.claude), or export CLAUDE_CONFIG_DIR="$HOME/.claude"'),
+    ("win32", "Remove-Item Env:CLAUDE_CONFIG_DIR"),
+])
+@pytest.mark.parametrize("value, says", [("", "set but empty"), ("~/.claude", 'with the "~" not expanded')])
+def test_empty_or_unexpanded_environment_variable_is_refused(tmp_path, platform, fix, value, says):
+    """The CLI uses the current directory for "" and ./~/.claude for "~/.claude" (as the real-CLI
+    tier proves, test_realcli_credentials_forms.py): the suite must not verify ~/.claude instead."""
+    env = {"CLAUDE_CONFIG_DIR": value, "HOME": str(tmp_path), "USERPROFILE": str(tmp_path)}
+    with pytest.raises(FindingError) as info:
+        discover(None, env, platform)
+    assert says in info.value.finding.cause and fix in info.value.finding.remedy
+    # naming the directory with the option is what the user meant: no refusal
+    assert discover(str(tmp_path / "cfg"), env, platform).config_dir == tmp_path / "cfg"
 
 
 def test_global_config_follows_the_origin(tmp_path):
@@ -79,8 +90,6 @@ def test_relative_and_tilde_paths_are_made_absolute(tmp_path, monkeypatch):
     assert discover("rel/dir", {"HOME": "/h"}, "linux").config_dir == tmp_path / "rel" / "dir"
     assert discover("~/.claude-work", {"HOME": str(tmp_path / "h")}, "linux").config_dir \
         == tmp_path / "h" / ".claude-work"
-    assert discover(None, {"CLAUDE_CONFIG_DIR": "~/x", "HOME": str(tmp_path / "h")}, "linux").config_dir \
-        == tmp_path / "h" / "x"
 
 
 def test_non_empty_legacy_config_json_overrides(tmp_path):

@@ -58,9 +58,9 @@ def test_a_refused_check_reads_not_run_and_names_what_to_fix_first():
 
 def test_only_details_that_name_checks_count_as_blockers():
     from claude_session_tokens.plugin import blockers
-    from claude_session_tokens.spent_session import SPENT_LINE
+    from claude_session_tokens.spent_session import spent_line
 
-    details = (SPENT_LINE[0].upper() + SPENT_LINE[1:] + ".",
+    details = (spent_line(),
                "FR-004, SC-002, US1.2: test_40_test_prompt.py::test_p was not run (first fix FR-008)",
                "FR-008, SC-006: test_35_secret_not_committed.py failed (A Secret ...: x)",
                "FR-005: test_60_directory_listing.py was not part of the run (a single file ...)",
@@ -71,6 +71,14 @@ def test_only_details_that_name_checks_count_as_blockers():
 
 
 def test_render_secret_shows_the_details_and_its_own_command():
+    from claude_session_tokens import remedy
+
+    with remedy.using(remedy.Spelling(front_door=remedy.RENDER_SECRET)):  # as in a render_secret.py run
+        _render_secret_shows_the_details_and_its_own_command()
+
+
+def _render_secret_shows_the_details_and_its_own_command():
+    from claude_session_tokens.remedy import RUN_AGAIN
     from claude_session_tokens.render_cli import requirement_lines
 
     book = _book()
@@ -78,10 +86,10 @@ def test_render_secret_shows_the_details_and_its_own_command():
                 "apply the fixes listed above",
                 ("/k8s/s.yaml is not ignored. Fix: add the line /k8s/s.yaml to .gitignore",))
     book.record(PROMPT, "refused", "not run: first fix FR-008, SC-006 (test_35_secret_not_committed.py)",
-                "fix what the checks named above say, then run the whole suite again: pytest checks",
+                f"fix what the checks named above say, then run the whole suite again: {RUN_AGAIN}",
                 ("FR-008, SC-006: test_35_secret_not_committed.py failed",))
     book.record(RENDER, "blocked", "not rendered: first fix what blocked it: FR-004, SC-002; FR-008, SC-006",
-                "fix what is listed, then run the whole suite again: pytest checks   (or python render_secret.py)")
+                f"fix what is listed, then run the whole suite again: {RUN_AGAIN}")
     lines = requirement_lines(book)
     text = "\n".join(lines)
     at = lines.index("  test_35_secret_not_committed.py (FR-008, SC-006): A Secret with session tokens could be committed:")

@@ -30,8 +30,10 @@ find convenient:
   no item exists; logout deletes both.
 
 Faults come from a JSON control file named by ``FAKE_CLAUDE_CONTROL`` (or ``FAKE_CLAUDE_MODE``):
-``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old",
-"delay": s, "login": "new|restore|nothing|hang|hang_raw|fail", "login_tokens": {...}, "logout": "ok|fail",
+``{"mode": "ok|hang|slow|crash|garbage|empty|401|network|rotate|refresh_fails|old|say|rotate_then_remove|
+rotate_then_garble|rotate_then_fifo|rotate_then_half",
+"delay": s, "orphan": true (``-p`` first starts a setsid'd grandchild that holds stdout and
+outlives it), "stdout_hex": hex, "exit": n (``say``: write these raw bytes, exit n), "login": "new|restore|nothing|hang|hang_raw|fail", "login_tokens": {...}, "logout": "ok|fail",
 "login_needs_tty": true, "keychain": dir, "log": path}``. Each invocation appends one JSON line to ``log``: argv, profile, cwd, the names
 of credential variables it saw, ``CLAUDE_CODE_MAX_RETRIES``, and which credential it used
 (as a fingerprint, never the token).
@@ -238,11 +240,29 @@ def hang() -> int:
     return 0
 
 
+def orphan() -> None:
+    """A grandchild in a session of its own (setsid) that keeps stdout and stderr open and outlives
+    this process: killing the CLI's process group does not reach it."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"], start_new_session=True)
+    log(event="orphan", orphan_pid=child.pid)
+
+
+def say() -> int:
+    """Write the control file's ``stdout_hex`` bytes as they are (a hostile or broken CLI's message)."""
+    sys.stdout.flush()
+    os.write(1, bytes.fromhex(CONTROL.get("stdout_hex", "")))
+    return int(CONTROL.get("exit", 1))
+
+
 def prompt_run(prompt: str) -> int:
     mode = CONTROL.get("mode", "ok")
     transcript(prompt)
+    if CONTROL.get("orphan"):
+        orphan()
     if mode == "hang":
         return hang()
+    if mode == "say":
+        return say()
     if mode == "slow":
         time.sleep(float(CONTROL.get("delay", 3)))
     if mode == "crash":
@@ -266,7 +286,7 @@ def prompt_run(prompt: str) -> int:
     if mode == "network":
         return network()
     expires = oauth.get("expiresAt") if isinstance(oauth.get("expiresAt"), int) else 0
-    needs_refresh = expires - now_ms() < REFRESH_MARGIN_MS or mode in ("rotate", "refresh_fails")
+    needs_refresh = expires - now_ms() < REFRESH_MARGIN_MS or mode in ("rotate", "refresh_fails", *LOST_COPY)
     if needs_refresh:
         if mode == "refresh_fails" or not oauth.get("refreshToken"):
             oauth.update(accessToken="", refreshToken="", expiresAt=0)
@@ -278,6 +298,10 @@ def prompt_run(prompt: str) -> int:
         log(used="session", refresh="rotated")
     else:
         log(used="session", session=fp(oauth["accessToken"]))
+    if mode in LOST_COPY:  # injected faults: the rotated credentials are not there to be read back
+        LOST_COPY[mode](profile() / ".credentials.json", oauth)
+        log(lost_copy=mode)
+        return result("ok", False)
     if mode == "401":
         return result('Failed to authenticate. API Error: 401 {"type":"error","error":{"type":'
                       '"authentication_error","message":"OAuth token has been revoked."}}', True, 401)
@@ -286,6 +310,25 @@ def prompt_run(prompt: str) -> int:
                          f"debug: Authorization: Bearer {oauth['accessToken']} refresh={oauth.get('refreshToken')}\n")
         return 0
     return result("ok", False)
+
+
+def _replace_with(path: Path, data: bytes | None, fifo: bool = False) -> None:
+    path.unlink()
+    if fifo:
+        os.mkfifo(path)
+    elif data is not None:
+        path.write_bytes(data)
+
+
+# After a refresh with rotation (mode "rotate" first), the copy's credentials are then: gone, not JSON,
+# a FIFO (a reader that does not check would hang), or only half a session.
+LOST_COPY = {
+    "rotate_then_remove": lambda path, oauth: _replace_with(path, None),
+    "rotate_then_garble": lambda path, oauth: _replace_with(path, b'{"claudeAiOauth": {"accessT'),
+    "rotate_then_fifo": lambda path, oauth: _replace_with(path, None, fifo=True),
+    "rotate_then_half": lambda path, oauth: _replace_with(path, json.dumps(
+        {"claudeAiOauth": {**oauth, "refreshToken": ""}}).encode()),
+}
 
 
 def network() -> int:
@@ -412,4 +455,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # as the real CLI: Ctrl+C at any moment ends it with 130, no traceback
+        sys.exit(130)

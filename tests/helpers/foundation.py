@@ -6,7 +6,12 @@ render) need more than a profile on disk and are tested in their own files.
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
+from helpers.runner import ROOT
 from helpers.leaks import assert_no_leak
 from helpers.runner import ChecksRun
 
@@ -24,10 +29,24 @@ CHECKS = {
 ORDER = tuple(CHECKS)
 FOUNDATION_FILES = tuple(file for file, _, _ in CHECKS.values())
 
-LOGIN = "claude auth login   (then run the checks again)"
-RELOGIN = "claude auth logout && claude auth login"
-DIRECTORY_REMEDY = ("claude auth login   (it creates the directory), or point the suite at the right one: "
+# Remedies name the CLI the run found and, for a profile that is not ~/.claude, set
+# CLAUDE_CONFIG_DIR; the tests' profiles are such profiles. {cli} is filled in by fill().
+LOGIN = "{cli} auth login   (then run the checks again)"
+RELOGIN = "{cli} auth logout && {cli} auth login"
+DIRECTORY_REMEDY = ("{cli} auth login   (it creates the directory), or point the suite at the right one: "
                     "pytest checks --claude-config-dir <dir>")
+
+
+def claude_as_found() -> str:
+    """The CLI as a run without --claude-bin finds it: ``claude`` on PATH, else node_modules/.bin."""
+    if shutil.which("claude"):
+        return "claude"
+    return str(ROOT / "node_modules" / ".bin" / ("claude.cmd" if os.name == "nt" else "claude"))
+
+
+def fill(text: str, profile_dir, **more) -> str:
+    """``text`` with {cli} (the CLI with this profile's CLAUDE_CONFIG_DIR) and ``more`` filled in."""
+    return text.format(cli=f"CLAUDE_CONFIG_DIR={shlex.quote(str(profile_dir))} {claude_as_found()}", **more)
 
 CANARIES = (CANARY_ACCESS, CANARY_REFRESH)
 

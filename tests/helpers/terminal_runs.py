@@ -9,7 +9,8 @@ inherits the developer's terminal, so these helpers decide it explicitly:
 - :func:`run_in_terminal` (POSIX): a real pseudo-terminal becomes the run's controlling
   terminal and its stdin/stdout/stderr; when the login shows ``Paste code here if prompted``
   the helper types ``code`` and Enter, as a person would; ``keys`` types more (e.g. ``^C``
-  once a text is shown). Everything the terminal showed is the run's stdout (``\\r\\n``
+  once a text is shown), sends a signal to the run's process group (an ``int``), or closes
+  the terminal (:data:`HANG_UP`). Everything the terminal showed is the run's stdout (``\\r\\n``
   turned into ``\\n``). A person sits there, so ``CI`` is removed from its environment
   (the suite refuses a fresh login when ``CI`` is set). ``modes`` (a :class:`TerminalModes`)
   receives the terminal's local flags (termios ``lflag``) before and after the run.
@@ -31,6 +32,7 @@ from .runner import CHECKS, ROOT, UNRELATED_PLUGINS_OFF, ChecksRun
 
 PASTE_PROMPT = b"Paste code here if prompted >"
 CTRL_C = b"\x03"
+HANG_UP = "hang up"  # in ``keys``: close the terminal (its master side), as closing the window does
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _take_the_terminal() -> None:  # runs in the child, after setsid: fd 0 becom
 
 def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str | None] | None = None,
                     code: str | None = "fake-authorization-code", timeout: float = 120,
-                    keys: tuple[tuple[bytes, bytes], ...] = (), modes: TerminalModes | None = None,
+                    keys: tuple[tuple[bytes, bytes | int | str], ...] = (), modes: TerminalModes | None = None,
                     size: tuple[int, int] | None = None) -> ChecksRun:
     """Run ``cmd`` on a fresh pseudo-terminal (POSIX only); type ``code`` when the login asks,
     and each ``(shown, typed)`` of ``keys`` once ``shown`` has appeared (after the previous key).
@@ -147,12 +149,21 @@ def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str
                 os.write(master, code.encode() + b"\n")
                 typed = True
             if pending and pending[0][0] in shown:
-                os.write(master, pending.pop(0)[1])
-        proc.wait(timeout=30)
+                action = pending.pop(0)[1]
+                if action == HANG_UP:  # the terminal window is closed: the kernel sends SIGHUP
+                    os.close(master)
+                    master = None
+                    break
+                if isinstance(action, int):  # a signal for the run's process group
+                    os.killpg(proc.pid, action)
+                else:
+                    os.write(master, action)
+        proc.wait(timeout=60)
     finally:
         if modes is not None:
             modes.after = _lflag(slave_name)
-        os.close(master)
+        if master is not None:
+            os.close(master)
         if proc.poll() is None:
             proc.kill()
     text = shown.decode("utf-8", "replace").replace("\r\n", "\n")
