@@ -342,8 +342,8 @@ def read_bounded(path: Path, cap: int = READ_CAP) -> Secret[bytes]:
 def _not_regular(path: Path, kind: str) -> Finding:
     return Finding(cause=f"The token file {path} is {kind}, not a regular file.",
                    why="reading it could block forever or read something other than a token; it was not read.",
-                   remedy="pass the token on standard input instead: python render_secret.py --oauth-token-file - "
-                          f"< FILE   (or save the token from {SETUP_AGAIN} into a regular file)")
+                   remedy=f'pass it on standard input instead: python render_secret.py --oauth-token-file - < "{path}"   '
+                          f"(or save the token from {SETUP_AGAIN} into a regular file)")
 
 
 def _read_all(fd: int, cap: int) -> bytes | None:
@@ -367,13 +367,13 @@ def read_stdin(stream: BinaryIO | int, cap: int = READ_CAP) -> Secret[bytes]:
                 cause="--oauth-token-file - reads the token from standard input, and standard input is your terminal.",
                 why="a token pasted into a terminal is echoed on the screen (and may end up in its scrollback).",
                 remedy="let the suite capture it without showing it: python render_secret.py --setup-token   "
-                       "or redirect a file: python render_secret.py --oauth-token-file - < FILE"))
+                       "or pass the file itself: python render_secret.py --oauth-token-file FILE"))
         data = _read_all(fd, cap)
     except OSError as exc:
         raise FindingError(Finding(
             cause=f"Standard input cannot be read ({exc.strerror or type(exc).__name__}).",
             why="--oauth-token-file - reads the token from there.",
-            remedy="pipe the token in: python render_secret.py --oauth-token-file - < FILE")) from None
+            remedy="pass the file itself: python render_secret.py --oauth-token-file FILE")) from None
     if data is None:
         raise FindingError(_too_large("standard input"))
     return Secret(data)

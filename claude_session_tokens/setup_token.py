@@ -186,7 +186,7 @@ def no_terminal(reason: str) -> Finding:
         why="'claude setup-token' shows a sign-in URL and asks for a code on the terminal; without one it waits "
             "forever. Nothing was run.",
         remedy=f"run it in an interactive terminal: {RUN_IT}   or, without a terminal (CI), pass a token you "
-               "already have: python render_secret.py --oauth-token-file - < FILE",
+               "already have: python render_secret.py --oauth-token-file FILE",
     )
 
 

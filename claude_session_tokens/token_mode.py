@@ -80,7 +80,7 @@ def read_token(session, stdin_data: Secret[bytes] | FindingError | None = None) 
             raise FindingError(Finding(
                 cause="--oauth-token-file - was given, but standard input was not read before the checks started.",
                 why="the token must be read before pytest takes over standard input.",
-                remedy="run it as: python render_secret.py --oauth-token-file - < FILE"))
+                remedy="pass the file itself: python render_secret.py --oauth-token-file FILE"))
         raw, source, at, known = stdin_data, TokenInput("standard input"), now, False
     else:
         file = Path(path).expanduser()

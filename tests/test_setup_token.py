@@ -159,3 +159,23 @@ def test_no_token_in_pytest_output_at_full_verbosity_when_the_token_is_revoked(c
     assert_no_leak(run.every_text(), "pytest -vv -l --tb=long or a report", CANARIES)
     assert run.ret == 1 and "rejected the token" in run.output and "Traceback" not in run.output
     assert not (tmp_path / "s").exists()
+
+
+@POSIX_ONLY
+def test_pytest_checks_front_door_captures_the_token_too(setup_token_world, tmp_path):
+    from helpers.terminal_runs import checks_command
+
+    _, env, proxy, api = setup_token_world
+    out = tmp_path / "out"
+    cmd = checks_command(out, tmp_path / "basetemp", "--setup-token", "--claude-bin", str(REAL_CLAUDE),
+                         "--secret-out", str(tmp_path / "secrets" / "t.yaml"))
+    keys = ((b"prompted", b"pasted-code#pasted-state"), (b"-state", b"\r"))
+    run = run_in_terminal(cmd, out, ROOT, env=env, code=None, keys=keys, size=(30, 50), timeout=150)
+    assert_no_leak(run.every_text(), "pytest checks --setup-token's terminal or a report", CANARIES)
+    assert run.ret == 0, run.stdout[-3000:]
+    assert [e["code"] for e in proxy.code_exchanges] == ["pasted-code"]
+    assert all(b == SETUP_TOKEN for b in api.bearer_tokens())
+    cases = run.testcases()
+    assert cases["test_fresh_login"].outcome == "passed" and cases["test_fresh_login"].prop("token_fingerprint")
+    manifest = yaml.safe_load((tmp_path / "secrets" / "t.yaml").read_text())
+    assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
