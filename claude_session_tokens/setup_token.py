@@ -13,7 +13,8 @@ captures it, and shows it to nobody:
    :class:`MaskingRelay`, which replaces every character of a token-shaped string
    (``sk-ant-...``, followed across line wraps) with ``*``. A raw copy is kept in memory only;
 3. at ``--login-timeout`` the CLI is stopped as Ctrl+C would (SIGINT to its group, a short
-   grace, then the kill); Ctrl+C typed by the user reaches it as a key;
+   grace, then the kill); Ctrl+C typed by the user (a key, in raw mode) stops the CLI the same
+   way and interrupts the run, as it would in a shell;
 4. the token is taken from the raw copy (oauth_token.extract: escapes and box drawing removed,
    the wrapped pieces joined using the terminal's width) and judged as a token file would be.
 
@@ -51,6 +52,7 @@ BY_HAND = ("run 'claude setup-token' yourself, save the token it prints to a fil
 _PREFIX = "sk-ant-"
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 MASK = "*"
+CTRL_C = b"\x03"
 MAX_MASKED = 400  # characters after the prefix; a token has ~100
 
 
@@ -307,6 +309,10 @@ def run_on_pty(argv: list[str], env: dict[str, str], limit: float, console: Cons
                         typed = os.read(keys, 1024)
                     except OSError:
                         typed = b""
+                    if CTRL_C in typed:  # raw mode turned Ctrl+C into a key: it stops the run, as in a shell
+                        os.write(master, typed[:typed.index(CTRL_C)])
+                        _stop(proc)
+                        raise KeyboardInterrupt
                     if typed:
                         os.write(master, typed)
                     else:

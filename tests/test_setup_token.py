@@ -179,3 +179,20 @@ def test_pytest_checks_front_door_captures_the_token_too(setup_token_world, tmp_
     assert cases["test_fresh_login"].outcome == "passed" and cases["test_fresh_login"].prop("token_fingerprint")
     manifest = yaml.safe_load((tmp_path / "secrets" / "t.yaml").read_text())
     assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
+
+
+@POSIX_ONLY
+def test_ctrl_c_typed_during_setup_token_stops_it_and_writes_nothing(setup_token_world, tmp_path):
+    from helpers.terminal_runs import TerminalModes
+
+    _, env, proxy, _ = setup_token_world
+    modes = TerminalModes()
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(RENDER_SECRET), "--setup-token", "--claude-bin", str(REAL_CLAUDE),
+           "--reports-dir", str(out / "reports"), "--secret-out", str(tmp_path / "secrets" / "t.yaml")]
+    run = run_in_terminal(cmd, out, ROOT, env=env, code=None, keys=((b"prompted", b"\x03"),), modes=modes,
+                          timeout=60)
+    assert run.ret == 130, run.stdout[-2000:]
+    assert "Interrupted: no token was captured" in run.stdout
+    assert modes.before == modes.after
+    assert not proxy.code_exchanges and not (tmp_path / "secrets").exists()
