@@ -177,3 +177,18 @@ def test_pytest_checks_reads_a_token_file_and_reports_na_checks(checks, tmp_path
     assert cases["test_prompt_answers_on_what_ships"].outcome == "passed"
     assert "FR-005  N/A" in run.stdout and "FR-005  PASS" not in run.stdout
     assert (tmp_path / "s" / "t.yaml").exists()
+
+
+def test_a_committed_token_secret_is_found_by_the_git_scan(tmp_path):
+    from claude_session_tokens.git_safety import tracked_session_secrets
+    from helpers.render_support import git, make_repo
+
+    repo = make_repo(tmp_path / "repo")
+    secret = yaml.safe_load(kubectl_secret({"CLAUDE_CODE_OAUTH_TOKEN": TOKEN.encode()}, "claude-oauth-token",
+                                           "agents", "yaml", tmp_path / "kubectl"))
+    (repo / "k8s").mkdir()
+    (repo / "k8s" / "token.yaml").write_text(yaml.safe_dump(secret))
+    (repo / "k8s" / "deployment.yaml").write_text((ROOT / "examples" / "claude-agent-oauth-token.yaml").read_text())
+    git(repo, "add", "k8s")
+    found, _ = tracked_session_secrets(repo)
+    assert found == ["k8s/token.yaml"]  # the Deployment names the key but is no Secret
