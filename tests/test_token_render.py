@@ -192,3 +192,11 @@ def test_a_committed_token_secret_is_found_by_the_git_scan(tmp_path):
     git(repo, "add", "k8s")
     found, _ = tracked_session_secrets(repo)
     assert found == ["k8s/token.yaml"]  # the Deployment names the key but is no Secret
+
+
+def test_the_token_that_ships_wins_over_one_left_in_the_environment(world):
+    result, text, api = world(TOKEN.encode(), accept=TOKEN, extra_env={"CLAUDE_CODE_OAUTH_TOKEN": OTHER})
+    assert result.returncode == 0, text[-2000:]
+    bearers = api.bearer_tokens()
+    assert bearers and all(b == TOKEN for b in bearers), "the prompt used the environment's token"
+    assert "CLAUDE_CODE_OAUTH_TOKEN is set in your environment" not in text
