@@ -227,7 +227,11 @@ def next_step_lines(result, windows: bool, argv) -> list[str]:
     from .credential_kind import TOKEN_EXAMPLE
     from .render_cli import EXAMPLE_NAMESPACE, apply_command, command_line
     lines = ["", "Next:"]
-    if result.dry_run:
+    if result.dry_run and any(a == "--setup-token" for a in argv):
+        lines += ["  nothing was written, and the captured token exists only in the manifest printed above:",
+                  "  pipe that output into kubectl, or run again without --dry-run (a new 'claude setup-token'",
+                  "  run: a new token; this one stays valid until revoked)."]
+    elif result.dry_run:
         lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
                   "  printed manifest into kubectl:",
                   f"    {command_line(argv, windows)} | {apply_command(result, windows, '-')}"]

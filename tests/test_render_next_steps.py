@@ -198,3 +198,11 @@ def test_setup_token_success_names_the_env_example_and_no_session_hand_off():
     text = "\n".join(next_step_lines(token_result, windows=False, argv=[]))
     assert "secretKeyRef" in text and "examples/claude-agent-oauth-token.yaml" in text
     assert "--hand-off" not in text and "single-use" not in text and "persistent volume" not in text
+
+
+def test_setup_token_dry_run_does_not_offer_a_command_that_makes_another_token():
+    token_result = SimpleNamespace(namespace=PLACEHOLDER, dry_run=True, path=None, credential_kind="setup-token")
+    text = "\n".join(next_step_lines(token_result, windows=False, argv=["--setup-token", "--dry-run"]))
+    assert "python render_secret.py" not in text and "a new token" in text
+    text = "\n".join(next_step_lines(token_result, windows=False, argv=["--oauth-token-file", "t", "--dry-run"]))
+    assert "python render_secret.py --oauth-token-file t --dry-run | " in text
