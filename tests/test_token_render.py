@@ -50,7 +50,8 @@ def world(tmp_path):
         with MessagesAPI(accept=accept) as api:
             env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("ANTHROPIC_", "CLAUDE_"))}
             env.update(offline())
-            env.update(HOME=str(home), ANTHROPIC_BASE_URL=api.url, PYTHONPATH=str(ROOT), **(extra_env or {}))
+            env.update(HOME=str(home), ANTHROPIC_BASE_URL=api.url, PYTHONPATH=str(ROOT))
+            env.update(extra_env or {})
             result = subprocess.run(
                 [sys.executable, str(RENDER_SECRET), "--oauth-token-file", "-", "--claude-bin", str(REAL_CLAUDE),
                  "--reports-dir", str(out / "reports"), "--secret-out", str(out / "secrets" / "t.yaml"), *args],
@@ -200,3 +201,13 @@ def test_the_token_that_ships_wins_over_one_left_in_the_environment(world):
     bearers = api.bearer_tokens()
     assert bearers and all(b == TOKEN for b in bearers), "the prompt used the environment's token"
     assert "CLAUDE_CODE_OAUTH_TOKEN is set in your environment" not in text
+
+
+def test_an_unreachable_api_fails_fast_with_the_network_remedy(world):
+    from helpers.real_cli import closed_port
+
+    result, text, api = world(TOKEN.encode(), extra_env={"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{closed_port()}"})
+    assert result.returncode == 1
+    assert "could not reach the Claude API" in text and "check the network: curl -sI http://127.0.0.1:" in text
+    assert "--oauth-token-file FILE" in text
+    assert not api.requests and not world.secret.exists()
