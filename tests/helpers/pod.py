@@ -27,6 +27,7 @@ Secret; for a PV or emptyDir the root owned by root, group ``fsGroup``, mode 277
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shlex
@@ -212,6 +213,19 @@ def run_init(manifest: Manifest, image: Path, volumes: dict[str, Path], containe
     return _in_namespace(_mount_lines(binds), argv, {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, timeout)
 
 
+_CLI_MOUNTPOINT: list[Path] = []
+
+
+def _cli_mountpoint() -> Path:
+    """An empty directory outside every path a pod mounts over, removed when the tests end."""
+    if not _CLI_MOUNTPOINT:
+        path = Path(tempfile.mkdtemp(prefix="cst-pod-cli-", dir="/var/tmp"))
+        path.chmod(0o755)
+        atexit.register(os.rmdir, path)  # rmdir, never rmtree: it only ever held a bind mount
+        _CLI_MOUNTPOINT.append(path)
+    return _CLI_MOUNTPOINT[0]
+
+
 def run_agent(manifest: Manifest, volumes: dict[str, Path], argv: list[str], extra_env: dict[str, str],
               timeout: float = 120) -> Run:
     """``argv`` (the real CLI) as the agent container: its mounts, its env, the pod's user."""
@@ -228,7 +242,11 @@ def run_agent(manifest: Manifest, volumes: dict[str, Path], argv: list[str], ext
         done = subprocess.run(argv, env=env, cwd=str(home), capture_output=True, text=True, encoding="utf-8",
                               errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
         return Run(done.returncode, done.stdout, done.stderr)
-    lines, covered = [], set()
+    # The CLI may live under a path the pod's mounts cover (a checkout under /tmp, whose emptyDir
+    # the agent gets): its directory is bound at a path of its own first.
+    cli = Path(argv[0]).resolve()
+    lines, covered = [f"mount --bind {shlex.quote(str(cli.parent))} {shlex.quote(str(_cli_mountpoint()))}"], set()
+    argv = [str(_cli_mountpoint() / cli.name), *argv[1:]]
     binds = []
     for mount in container["volumeMounts"]:
         path = mount["mountPath"]
