@@ -149,8 +149,9 @@ class SessionUnderTest:
     def start_listing(self) -> None:
         """Start FR-005's listing now, in the background (a big ``projects/`` takes a while);
         :attr:`listing` collects it with the same entries, or the same Finding, as a direct call.
-        Not with --fresh-login: the login rewrites the directory, which is listed afterwards."""
-        if self.settings.fresh_login or self._listing_started is not None:
+        Not with --fresh-login: the login rewrites the directory, which is listed afterwards; not in
+        setup-token mode, where FR-005 does not apply and the directory is not read."""
+        if self.settings.fresh_login or self._listing_started is not None or self.kind.is_token:
             return
         try:
             directory = self.location.config_dir
