@@ -123,7 +123,7 @@ def test_setup_token_refuses_at_once_without_a_terminal_and_in_ci(setup_token_wo
            "--reports-dir", str(tmp_path / "r1"), "--secret-out", str(tmp_path / "s" / "t.yaml")]
     run = run_without_terminal(cmd, tmp_path / "r1", ROOT, env=env, timeout=120)
     assert run.ret == 1 and "needs an interactive terminal" in run.output
-    assert "--oauth-token-file -" in run.output
+    assert "--oauth-token-file FILE" in run.output
     ci = run_in_terminal(cmd, tmp_path / "r2", ROOT, env={**env, "CI": "true"}, code=None, timeout=120)
     assert ci.ret == 1 and "CI=true is set" in ci.stdout
     assert not proxy.code_exchanges and not (tmp_path / "s").exists()
