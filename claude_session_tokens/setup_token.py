@@ -18,6 +18,10 @@ captures it, and shows it to nobody:
 4. the token is taken from the raw copy (oauth_token.extract: escapes and box drawing removed,
    the wrapped pieces joined using the terminal's width) and judged as a token file would be.
 
+When the user's terminal is resized, the CLI's terminal follows (SIGWINCH), so its wrapping
+stays right for both the screen and the capture. What the real CLI does is in
+docs/setup-token.md.
+
 Windows has no pseudo-terminal the suite can own here (ConPTY is not used): ``--setup-token``
 refuses there with the commands that do the same by hand.
 """
@@ -221,6 +225,37 @@ def _set_size(fd: int, rows: int, columns: int) -> None:
         pass
 
 
+_NOT_SET = object()
+
+
+def _follow_resizes(console: Console, slave_name: str):
+    """Give the CLI's terminal the user's new size whenever the user's terminal is resized (SIGWINCH)."""
+    if not hasattr(signal, "SIGWINCH"):
+        return _NOT_SET
+
+    def resized(_signum, _frame) -> None:
+        try:
+            fd = os.open(slave_name, os.O_RDWR | os.O_NOCTTY)
+        except OSError:
+            return
+        try:
+            _set_size(fd, *_window_size(console))
+        finally:
+            os.close(fd)
+    try:
+        return signal.signal(signal.SIGWINCH, resized)
+    except (ValueError, OSError):  # not the main thread: the size stays as it was at the start
+        return _NOT_SET
+
+
+def _restore_winch(previous) -> None:
+    if previous is not _NOT_SET:
+        try:
+            signal.signal(signal.SIGWINCH, previous)
+        except (ValueError, OSError, TypeError):
+            pass
+
+
 def _signal_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
@@ -261,6 +296,7 @@ def run_on_pty(argv: list[str], env: dict[str, str], limit: float, console: Cons
 
     rows, columns = _window_size(console)
     master, slave = os.openpty()
+    slave_name = os.ttyname(slave)
     _set_size(slave, rows, columns)
     start = time.monotonic()
     try:
@@ -278,6 +314,7 @@ def run_on_pty(argv: list[str], env: dict[str, str], limit: float, console: Cons
         keys = console.stdin.fileno()
     except (OSError, ValueError, AttributeError):
         keys = None
+    previous_winch = _follow_resizes(console, slave_name)
     try:
         with console.mode_kept():
             if keys is not None:
@@ -324,7 +361,12 @@ def run_on_pty(argv: list[str], env: dict[str, str], limit: float, console: Cons
         _stop(proc)
         raise
     finally:
+        _restore_winch(previous_winch)
         _show(console, relay.flush())
+        try:  # the width the token was last drawn at (the user may have resized the terminal)
+            columns = os.get_terminal_size(master).columns or columns
+        except OSError:
+            pass
         os.close(master)
         if proc.poll() is None:
             _stop(proc)
