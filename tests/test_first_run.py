@@ -310,6 +310,14 @@ def test_one_root_cause_is_shown_once_with_the_blocked_checks_counted(render, pr
     assert "No Secret was rendered" in err and "No Secret was rendered" not in result.stdout
 
 
+def test_a_successful_run_still_shows_its_warnings_and_their_fixes(render, profile):
+    profile.credentials.chmod(0o644)  # readable by others: a warning, not a blocker
+    result = render()
+    assert result.returncode == 0, result.stderr
+    assert "Warnings:" in result.stdout
+    assert f"has mode 0644: group or others can read it. Fix: chmod 600 {profile.credentials}" in result.stdout
+
+
 def test_quiet_prints_only_the_result_line_and_the_fix(render, profile):
     ok = render("-q")
     assert ok.returncode == 0
