@@ -113,7 +113,9 @@ class Spelling:
         return quoted
 
     def _needs_profile(self, command: Command) -> bool:
-        return command.program == CLAUDE and bool(self.config_dir) and command.args[:1] == ("auth",)
+        """``claude auth ...``, ``claude -p ...`` and the interactive ``claude`` use (and write) the
+        profile of ``CLAUDE_CONFIG_DIR``; ``claude --version`` needs none."""
+        return command.program == CLAUDE and bool(self.config_dir) and command.args[:1] in (("auth",), ("-p",), ())
 
     def _bare(self, command: Command) -> str:
         if command.program == SUITE:

@@ -229,6 +229,41 @@ def test_spelling_of_commands_on_posix_and_powershell():
     assert remedy.Spelling().command(remedy.claude("--version")) == "claude --version"  # no profile needed
 
 
+def _fix_line(stream: str) -> str:
+    return next(line for line in stream.splitlines() if line.strip().startswith("fix:"))
+
+
+@pytest.mark.parametrize("mode, command", [("crash", "-p hello"), ("garbage", "-p hello --output-format json")])
+def test_run_it_yourself_remedies_name_the_cli_found_and_the_profile(render, profile, mode, command):
+    result = render(mode=mode)
+    assert result.returncode == 1
+    fix = _fix_line(result.stderr)
+    assert f"run CLAUDE_CONFIG_DIR={shlex.quote(str(profile.dir))} {render_fake_bin(render)} {command}   yourself" \
+        in fix, fix
+    assert "'claude -p" not in fix
+
+
+def test_the_network_remedy_runs_curl_without_the_masked_credentials(render):
+    result = render(mode="network", env={"ANTHROPIC_BASE_URL": "https://alice:s3cret@gw.example.com:8443/x?k=1"})
+    assert result.returncode == 1
+    fix = _fix_line(result.stderr)
+    assert "curl -sI https://gw.example.com:8443/x   (curl.exe" in fix, fix
+    assert "***" not in fix and "s3cret" not in result.stdout + result.stderr
+
+
+def test_the_first_start_remedy_starts_the_cli_found_on_the_named_profile(render, profile):
+    profile.global_config.unlink()  # a warning: the CLI's first start writes it, in CLAUDE_CONFIG_DIR
+    result = render()
+    assert result.returncode == 0, result.stderr
+    assert (f"Fix: CLAUDE_CONFIG_DIR={shlex.quote(str(profile.dir))} {render_fake_bin(render)}   (start it once"
+            in result.stdout), result.stdout
+    from claude_session_tokens import remedy
+
+    windows = remedy.Spelling(windows=True, claude=r"C:\my tools\claude.cmd", config_dir=r"D:\p")
+    assert windows.command(remedy.claude()) == r"$env:CLAUDE_CONFIG_DIR='D:\p'; & 'C:\my tools\claude.cmd'"
+    assert remedy.Spelling(config_dir="/p").command(remedy.claude("--version")) == "claude --version"
+
+
 # --- 7. remedies built once for render_secret.py -------------------------------------------------------------
 
 def test_render_secret_spells_every_remedy_for_itself_in_its_output_and_summary_md(render):
