@@ -264,6 +264,23 @@ def test_the_first_start_remedy_starts_the_cli_found_on_the_named_profile(render
     assert remedy.Spelling(config_dir="/p").command(remedy.claude("--version")) == "claude --version"
 
 
+def test_the_suites_own_remedies_repeat_the_session_and_cli_the_run_judged(render, profile):
+    """``--fresh-login`` without ``--claude-config-dir DIR`` would log out ~/.claude, not DIR."""
+    result = render()
+    assert result.returncode == 0, result.stderr
+    again = (f"python render_secret.py --fresh-login --claude-config-dir {shlex.quote(str(profile.dir))} "
+             f"--claude-bin {render_fake_bin(render)}")
+    assert f"run: {again}" in result.stdout, result.stdout
+    assert f"run: {again}" in render.summary.read_text()
+    from claude_session_tokens import remedy
+
+    windows = remedy.Spelling(front_door=remedy.RENDER_SECRET, windows=True,
+                              suite_options=(("--claude-config-dir", r"D:\my profile"),))
+    assert windows.command(remedy.FRESH_LOGIN) == r"python render_secret.py --fresh-login --claude-config-dir 'D:\my profile'"
+    # a remedy that names the option itself is not given it twice
+    assert windows.command(remedy.suite("--claude-config-dir", "<dir>")) == "python render_secret.py --claude-config-dir <dir>"
+
+
 # --- 7. remedies built once for render_secret.py -------------------------------------------------------------
 
 def test_render_secret_spells_every_remedy_for_itself_in_its_output_and_summary_md(render):
