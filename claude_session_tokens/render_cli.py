@@ -456,6 +456,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             *forwarded]
     if not values.verbose:
         args.append("-q")
+        if values.fresh_login:  # its report is shown after the sign-in: the failures are said once, below it
+            args += ["--tb=no", "-rN"]
     human = sys.stderr if values.dry_run else sys.stdout
     # pytest's own output is kept unless asked for (-v shows it as it comes). The fresh login talks
     # to the user through the terminal itself (console.py), so its run's report is shown after it.

@@ -144,6 +144,15 @@ def test_a_refused_fresh_login_does_not_run_the_prompt(checks, fake, profile):
     assert_no_canary(run)
 
 
+def test_a_refused_fresh_login_is_said_once_by_render_secret(render):
+    result = render("--fresh-login", env={"CI": "true"})
+    assert result.returncode == 1
+    text = result.stdout + result.stderr
+    assert text.count("The fresh login needs an interactive terminal") == 1, text
+    assert "What went wrong:" in result.stderr and "FR-004  NOT RUN" in result.stderr  # pytest's table, once
+    assert text.count("FR-003  PASS") == 1
+
+
 # --- 4. rotated credentials that cannot be read back -------------------------------------------------------
 
 @pytest.mark.parametrize("mode, said", [
