@@ -319,6 +319,13 @@ def test_header_names_the_session_the_account_and_the_cli(render, profile):
         assert "dev@example.com" not in report.read_text()
 
 
+def test_summary_md_of_a_render_secret_run_names_the_session_it_judged(render, profile):
+    assert render().returncode == 0
+    summary = render.summary.read_text()
+    assert f"- **config dir**: {profile.dir} (from --claude-config-dir)" in summary
+    assert f"- **credentials**: credentials file {profile.credentials}" in summary
+
+
 def test_success_says_it_replaced_the_earlier_secret_and_where_the_reports_are(render):
     first = render()
     assert first.returncode == 0, first.stderr
