@@ -126,6 +126,15 @@ def test_fr_001_and_fr_002_read_ready_not_pass_without_fresh_login(checks, fake,
     assert "  FR-001  READY" in result.stdout and "READY: not done in this run" in result.stdout
 
 
+def test_fr_001_and_fr_002_do_not_pass_when_the_fresh_login_check_was_deselected(checks, fake, profile):
+    profile.create()
+    run = _fake_checks(checks, fake, profile, "-k", "not fresh_login")
+    for rid in ("FR-001", "FR-002"):
+        assert f"{rid}  NOT RUN" in run.stdout, run.stdout
+    assert "deselected: test_00_fresh_login.py::test_fresh_login" in run.stdout
+    assert "| FR-001 | PASS |" not in run.summary_path.read_text()
+
+
 # --- 3. a refused --fresh-login never runs the prompt ------------------------------------------------------
 
 def test_a_refused_fresh_login_does_not_run_the_prompt(checks, fake, profile):
