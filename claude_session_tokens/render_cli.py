@@ -192,10 +192,15 @@ def problem_lines(book: Ledger) -> list[str]:
                 count = len(problem.blocked)
                 lines.append(f"      {count} check{'s' if count > 1 else ''} blocked: {_short_cause(problem.cause)} "
                              f"({', '.join(n.removesuffix('.py') for n in problem.blocked)})")
+    return lines + warning_lines(book)
+
+
+def warning_lines(book: Ledger) -> list[str]:
+    """The run's warnings with their fixes: they do not block the Secret, so a success shows them too."""
     warned = [w for v in book.verdicts.values() for w in v.warnings]
-    if warned:
-        lines += ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
-    return lines
+    if not warned:
+        return []
+    return ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
 
 
 def fix_lines(book: Ledger) -> list[str]:
@@ -393,7 +398,7 @@ def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dr
         return lines, None
     now = datetime.now(timezone.utc)
     reports = Path(config.stash[SUMMARY_PATH_KEY]).parent if SUMMARY_PATH_KEY in config.stash else None
-    lines += secret_lines(result, now) + written_lines(result, earlier, reports)
+    lines += warning_lines(book) + secret_lines(result, now) + written_lines(result, earlier, reports)
     return lines + next_step_lines(result, is_windows(), argv), result
 
 
@@ -463,6 +468,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             *forwarded]
     if not values.verbose:
         args.append("-q")
+        if values.fresh_login:  # its report is shown after the sign-in: the failures are said once, below it
+            args += ["--tb=no", "-rN"]
     human = sys.stderr if values.dry_run else sys.stdout
     # pytest's own output is kept unless asked for (-v shows it as it comes). The fresh login talks
     # to the user through the terminal itself (console.py), so its run's report is shown after it.
