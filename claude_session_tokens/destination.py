@@ -4,8 +4,10 @@
 verifies (the credentials file, the global config, anything in the session directory, an
 ``--include`` file), it would replace the user's sign-in with the Secret's YAML and the next
 run, and the CLI itself, would find no session. So such a destination is refused before any
-check runs, comparing real paths (symlinks resolved) and, for an existing file, its inode (a
-hard link to the credentials is the same file under another name).
+check runs, comparing real paths (symlinks resolved) and inodes: of an existing file (a hard link to the
+credentials is the same file under another name) and of the destination's existing directories
+(a bind mount of the session directory, or ``~/.CLAUDE`` on a case-insensitive file system, is
+the session directory under another path).
 
 A destination that is itself a symlink is refused too: the atomic write replaces the link with
 a regular file instead of writing where it points, which is never what was meant.
@@ -37,6 +39,25 @@ def _real(path: Path) -> Path:
 
 def _inside(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
+
+
+def _inside_by_inode(path: Path, directory: Path) -> bool:
+    """True when ``directory`` is ``path`` or one of its existing ancestors as the same inode: a
+    bind mount of the session directory, or another spelling on a case-insensitive file system
+    (macOS, Windows), names the same directory under a path that neither string nor realpath
+    comparison matches."""
+    try:
+        target = os.stat(directory)
+    except (OSError, ValueError):
+        return False
+    for candidate in (path, *path.parents):
+        try:
+            st = os.stat(candidate)
+        except (OSError, ValueError):
+            continue  # not created yet: the writer would create it below an existing ancestor
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
 
 
 def read_files(location: SessionLocation, includes: Iterable[str], home: Path | None) -> list[tuple[Path, str]]:
@@ -74,7 +95,8 @@ def secret_out_problem(destination: Path, location: SessionLocation | None, incl
         return (f"--secret-out {destination} {what}, which the run reads: writing the Secret there would "
                 "replace it, and the next run (and the Claude CLI) would find no session. " + fix)
     session_dir = location.config_dir.absolute()
-    if _inside(destination, session_dir) or _inside(real, _real(session_dir)):
+    if (_inside(destination, session_dir) or _inside(real, _real(session_dir))
+            or _inside_by_inode(Path(real), session_dir)):
         return (f"--secret-out {destination} is inside the session directory {session_dir}, which the run "
                 "verifies and the Claude CLI owns: writing the Secret there could replace the sign-in itself. "
                 + fix)

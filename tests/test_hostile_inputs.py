@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +30,8 @@ from claude_session_tokens.credentials import (
     parse_credentials,
     session_problems,
 )
+from claude_session_tokens.destination import secret_out_problem
+from claude_session_tokens.discovery import discover
 from claude_session_tokens.findings import FindingError
 from claude_session_tokens.lifetime import assess, now_ms
 from claude_session_tokens.manifest import SecretInfo, annotations, iso_utc
@@ -454,3 +457,31 @@ def test_a_tracked_name_that_is_now_a_fifo_does_not_hang_the_git_scan(tmp_path):
 
     os.mkfifo(tmp_path / "secret.yaml")
     assert _working_copy(tmp_path, "secret.yaml") is None
+
+
+def _bind_mount(source: Path, target: Path) -> bool:
+    """Bind-mount ``source`` on ``target`` (Linux, root); False where that is impossible."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return False
+    target.mkdir()
+    return subprocess.run(["mount", "--bind", str(source), str(target)], check=False,
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bind mounts: Linux only")
+def test_a_new_file_in_a_bind_mount_of_the_session_directory_is_refused(tmp_path, stand_in_home):
+    """Before: a path through a bind mount of the profile passed both the string and the realpath
+    comparison, so the Secret was written into the session directory."""
+    profile = ProfileBuilder(stand_in_home / ".claude").create()
+    mounted = tmp_path / "mounted-profile"
+    if not _bind_mount(profile.dir, mounted):
+        pytest.skip("bind mounts need root")  # the inode comparison below is what matters
+    try:
+        location = discover(str(profile.dir), {"HOME": str(stand_in_home)}, "linux")
+        for out in (mounted / "settings.json", mounted / "new" / "secret.yaml"):
+            problem = secret_out_problem(out, location, (), stand_in_home)
+            assert problem is not None, out
+            assert f"--secret-out {out} is inside the session directory {profile.dir}" in problem
+        assert secret_out_problem(tmp_path / "secret.yaml", location, (), stand_in_home) is None
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
