@@ -37,6 +37,7 @@ from claude_session_tokens.lifetime import assess, now_ms
 from claude_session_tokens.manifest import SecretInfo, annotations, iso_utc
 from claude_session_tokens.payload import (
     build_payload,
+    credentials_to_ship,
     include_problem,
     minimal_global_config,
 )
@@ -171,6 +172,7 @@ def credentials_text(**raw: str) -> bytes:
 @pytest.mark.parametrize("field, raw, outcome", [
     ("expiresAt", "1e400", "accepted, no moment"),
     ("expiresAt", "9" * 400, "accepted, no moment"),
+    ("expiresAt", "9" * 5000, "accepted, no moment"),  # more digits than Python's int() converts
     ("expiresAt", "-1e400", "expired"),
     ("expiresAt", "NaN", "NaN"),
     ("expiresAt", "Infinity", "Infinity"),
@@ -178,6 +180,9 @@ def credentials_text(**raw: str) -> bytes:
     ("refreshTokenExpiresAt", "1e400", "accepted"),
     ("refreshTokenExpiresAt", "9" * 400, "accepted"),
     ("refreshTokenExpiresAt", "-" + "9" * 400, "sign-in ended"),
+    ("refreshTokenExpiresAt", "9" * 5000, "accepted"),
+    ("refreshTokenExpiresAt", "-" + "9" * 5000, "sign-in ended"),
+    ("rateLimitTier", "9" * 5000, "accepted"),
     ("refreshTokenExpiresAt", "NaN", "NaN"),
     ("rateLimitTier", "Infinity", "Infinity"),
     ("rateLimitTier", '"\\ud800"', "accepted"),
@@ -221,6 +226,25 @@ def test_numbers_and_surrogates_are_named_findings_everywhere(field, raw, outcom
                              'Max account, or pass --expected-subscription with the intended value)')]
     else:
         assert problems == [] and lifetime.finding() is None
+
+
+@pytest.mark.parametrize("raw", ["1e400", "-1e400", "9" * 400, "9" * 5000, "-" + "9" * 5000],
+                         ids=["1e400", "-1e400", "400 digits", "5000 digits", "-5000 digits"])
+def test_a_number_beyond_a_double_is_shipped_as_json_the_cli_reads_back(tmp_path, raw):
+    """Before: the filtered credentials (and the minimal .claude.json) were re-encoded with
+    Python's ``Infinity``, which is not JSON: the pod's CLI could not read its own session."""
+    text = json.dumps({"claudeAiOauth": oauth_entry(expiresAt="@@"), "mcpOAuth": {"n": ["@@"]}})
+    shipped, _ = credentials_to_ship(Secret(text.replace('"@@"', raw).encode()), keep_other_keys=False)
+    config = tmp_path / ".claude.json"
+    config.write_text(json.dumps({"oauthAccount": {"emailAddress": "a@example.com", "n": "@@"}}).replace('"@@"', raw))
+    minimal, _ = minimal_global_config(config)
+    for blob, path in ((shipped.reveal(), ".claudeAiOauth.expiresAt"), (minimal.reveal(), ".oauthAccount.n")):
+        assert b"Infinity" not in blob
+        script = f"let d=JSON.parse(require('fs').readFileSync(0,'utf8')); process.stdout.write(String(d{path}))"
+        read = subprocess.run(["node", "-e", script],
+                              input=blob, capture_output=True, check=False)
+        assert read.returncode == 0, read.stderr
+        assert read.stdout.decode() == ("-Infinity" if raw.startswith("-") else "Infinity")
 
 
 def test_iso_utc_of_a_moment_no_calendar_holds_is_none():
