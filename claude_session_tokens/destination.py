@@ -82,7 +82,7 @@ def secret_out_problem(destination: Path, location: SessionLocation | None, incl
                 "instead of writing where it points. Fix: pass the path the link points to, "
                 f"--secret-out {_real(destination)}, or remove the link")
     if location is None:
-        return None
+        return _directory_problem(destination)
     real = _real(destination)
     for path, label in read_files(location, includes, home):
         path = path.absolute()
@@ -100,7 +100,15 @@ def secret_out_problem(destination: Path, location: SessionLocation | None, incl
         return (f"--secret-out {destination} is inside the session directory {session_dir}, which the run "
                 "verifies and the Claude CLI owns: writing the Secret there could replace the sign-in itself. "
                 + fix)
-    return None
+    return _directory_problem(destination)
+
+
+def _directory_problem(destination: Path) -> str | None:
+    """A destination that is a directory: the atomic write cannot replace it; said before any check runs."""
+    if not os.path.isdir(destination):
+        return None
+    return (f"--secret-out {destination} is a directory; it names the Secret's file, which the render step "
+            f"replaces. Fix: name a file in it, e.g. --secret-out {destination / 'claude-session-tokens.yaml'}")
 
 
 def run_destination_problem(session) -> str | None:

@@ -509,3 +509,19 @@ def test_a_new_file_in_a_bind_mount_of_the_session_directory_is_refused(tmp_path
         assert secret_out_problem(tmp_path / "secret.yaml", location, (), stand_in_home) is None
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_a_directory_destination_is_refused_before_any_check_with_a_file_in_it(tmp_path, stand_in_home):
+    """Before: every check ran (the test prompt included), then the write failed with "Is a
+    directory" and the remedy "free disk space"."""
+    profile = ProfileBuilder(stand_in_home / ".claude").create()
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    result = run_render_secret("--claude-config-dir", str(profile.dir), "--claude-bin", str(tmp_path / "no-cli"),
+                               "--reports-dir", str(tmp_path / "reports"), "--secret-out", str(deploy),
+                               env=render_env(stand_in_home), timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 2, text
+    assert f"--secret-out {deploy} is a directory" in text
+    assert f"--secret-out {deploy / 'claude-session-tokens.yaml'}" in text
+    assert "Traceback" not in text and list(deploy.iterdir()) == []
