@@ -95,7 +95,8 @@ def _rejected(details: tuple[str, ...], via: tuple[tuple[str, str], ...]) -> Fin
             why="the tokens that would ship no longer authenticate; the pod could not use them.",
             remedy=FRESH_LOGIN, details=details)
     named = ", ".join(f"{name}={url}" for name, url in via)
-    first = re.sub(r"//[^/@]*@", "//", via[0][1])  # without the (masked) credentials: runnable as printed
+    # without the (masked) credentials, also of a proxy given without a scheme: runnable as printed
+    first = re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)?[^/@]*@", r"\1", via[0][1])
     return Finding(
         cause=f"The test prompt failed with 401 (not authenticated), and the request went through {named}: "
               "the gateway or proxy may have answered or changed it, not the Claude API.",
