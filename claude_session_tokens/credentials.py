@@ -179,7 +179,10 @@ def js_number(value: object) -> float:
         if not text:
             return 0.0
         if _JS_RADIX.fullmatch(text):
-            return float(int(text, 0))
+            try:
+                return float(int(text, 0))
+            except OverflowError:  # more digits than a double holds: Number() gives Infinity
+                return float("inf")
         if _JS_NUMBER.fullmatch(text):
             return float(text.replace("Infinity", "inf"))
         return float("nan")

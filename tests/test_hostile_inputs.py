@@ -173,6 +173,8 @@ def credentials_text(**raw: str) -> bytes:
     ("expiresAt", "1e400", "accepted, no moment"),
     ("expiresAt", "9" * 400, "accepted, no moment"),
     ("expiresAt", "9" * 5000, "accepted, no moment"),  # more digits than Python's int() converts
+    ("expiresAt", '"0x' + "f" * 400 + '"', "accepted, no moment"),  # Number() reads Infinity
+    ("refreshTokenExpiresAt", '"0b' + "1" * 2000 + '"', "accepted"),
     ("expiresAt", "-1e400", "expired"),
     ("expiresAt", "NaN", "NaN"),
     ("expiresAt", "Infinity", "Infinity"),

@@ -74,6 +74,7 @@ FORMS = {  # name: (bytes, what the pinned CLI does)
     "refreshTokenExpiresAt 400 digits": (with_raw("refreshTokenExpiresAt", "9" * 400), "accepted"),
     # more digits than Python's int() converts by default (4300): JSON.parse reads Infinity
     "expiresAt 5000 digits": (with_raw("expiresAt", "9" * 5000), "accepted"),
+    "expiresAt a hex string beyond a double": (plain(expiresAt="0x" + "f" * 400), "accepted"),
     "refreshTokenExpiresAt 5000 digits": (with_raw("refreshTokenExpiresAt", "9" * 5000), "accepted"),
 }
 
