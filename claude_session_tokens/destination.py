@@ -16,6 +16,7 @@ a regular file instead of writing where it points, which is never what was meant
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -104,11 +105,22 @@ def secret_out_problem(destination: Path, location: SessionLocation | None, incl
 
 
 def _directory_problem(destination: Path) -> str | None:
-    """A destination that is a directory: the atomic write cannot replace it; said before any check runs."""
-    if not os.path.isdir(destination):
+    """A destination that is a directory (the atomic write cannot replace it), or a device, FIFO or
+    socket (``/dev/null``: the atomic write would replace it with a regular file holding the
+    tokens, as root even the system's own); said before any check runs."""
+    try:
+        mode = os.stat(destination).st_mode
+    except (OSError, ValueError):
         return None
-    return (f"--secret-out {destination} is a directory; it names the Secret's file, which the render step "
-            f"replaces. Fix: name a file in it, e.g. --secret-out {destination / 'claude-session-tokens.yaml'}")
+    if stat.S_ISDIR(mode):
+        return (f"--secret-out {destination} is a directory; it names the Secret's file, which the render step "
+                f"replaces. Fix: name a file in it, e.g. --secret-out {destination / 'claude-session-tokens.yaml'}")
+    if not stat.S_ISREG(mode):
+        return (f"--secret-out {destination} is a special file (a device, FIFO or socket), not a regular file: "
+                "the Secret is written by replacing the file atomically, which would put a regular file holding "
+                "the tokens in its place. Fix: pass --dry-run to print the Secret instead of writing it, or "
+                "pass --secret-out with a regular file's path")
+    return None
 
 
 def run_destination_problem(session) -> str | None:

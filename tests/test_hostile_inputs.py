@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -527,3 +528,26 @@ def test_a_directory_destination_is_refused_before_any_check_with_a_file_in_it(t
     assert f"--secret-out {deploy} is a directory" in text
     assert f"--secret-out {deploy / 'claude-session-tokens.yaml'}" in text
     assert "Traceback" not in text and list(deploy.iterdir()) == []
+
+
+@posix_only
+@pytest.mark.parametrize("kind", ["fifo", "character device"])
+def test_a_special_file_destination_is_refused_not_replaced_by_the_tokens(tmp_path, stand_in_home, kind):
+    """Before: --secret-out /dev/null (or a FIFO) was replaced by a regular file holding the Secret
+    (as root, the system's own /dev/null). A copy of /dev/null (mknod, root) stands in for it."""
+    profile = ProfileBuilder(stand_in_home / ".claude").create()
+    out = tmp_path / "null"
+    if kind == "fifo":
+        os.mkfifo(out)
+    elif os.geteuid() == 0:
+        os.mknod(out, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    else:
+        pytest.skip("mknod needs root")
+    result = run_render_secret("--claude-config-dir", str(profile.dir), "--claude-bin", str(tmp_path / "no-cli"),
+                               "--reports-dir", str(tmp_path / "reports"), "--secret-out", str(out),
+                               env=render_env(stand_in_home), timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 2, text
+    assert f"--secret-out {out} is a special file (a device, FIFO or socket)" in text
+    assert "--dry-run" in text and "Traceback" not in text
+    assert not stat.S_ISREG(os.lstat(out).st_mode)
