@@ -25,7 +25,6 @@ Nothing here raises: :func:`hand_off` returns what was done, for the report.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -193,7 +192,7 @@ def _other_entries(blob: Secret[bytes]) -> tuple[list[str], bytes] | None:
     rest = {key: value for key, value in data.items() if key != creds.OAUTH_KEY}
     if not rest:
         return None
-    return sorted(rest), json.dumps(rest, separators=(",", ":")).encode("utf-8")
+    return sorted(rest), creds.dumps_as_js(rest, separators=(",", ":")).encode("utf-8")
 
 
 def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:

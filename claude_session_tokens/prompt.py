@@ -92,8 +92,9 @@ API_URL = "https://api.anthropic.com"
 
 
 def _without_user(shown: str) -> str:
-    """A shown URL without its (masked) credentials: runnable as printed."""
-    return re.sub(r"//[^/@]*@", "//", shown)
+    """A shown URL without its (masked) credentials, also of a proxy given without a scheme:
+    runnable as printed."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)?[^/@]*@", r"\1", shown)
 
 
 def _rejected(details: tuple[str, ...], via: tuple[tuple[str, str], ...]) -> Finding:

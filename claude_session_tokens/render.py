@@ -196,6 +196,7 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
             remedy=write_remedy(path, exc),
         )) from None
     result.path = path
+    session.written = result
     if settings.hand_off:
         result.hand_off = hand_off(session, path, result.text, synced)
     return result

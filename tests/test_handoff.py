@@ -215,6 +215,20 @@ MCP = {"srv|0123": {"serverName": "srv", "serverUrl": "https://mcp.example.com",
                     "refreshToken": "mcp-r", "expiresAt": 1}}
 
 
+def test_other_entries_with_a_number_beyond_a_double_stay_json(credentials):
+    """Before: 1e400 in an MCP sign-in was rewritten as Python's ``Infinity``, which is not JSON:
+    the CLI could read no entry of the file any more."""
+    text = json.dumps({"claudeAiOauth": oauth_entry(), "mcpOAuth": {"srv": {"expiresAt": "@@"}}})
+    credentials.write_text(text.replace('"@@"', "1e400"))
+    assert remove_file(credentials, Secret(credentials.read_bytes()), "linux").outcome == REMOVED
+    left = credentials.read_bytes()
+    assert b"Infinity" not in left and b'"expiresAt":1e400' in left
+    script = "process.stdout.write(String(JSON.parse(require('fs').readFileSync(0, 'utf8')).mcpOAuth.srv.expiresAt))"
+    read = subprocess.run(["node", "-e", script],
+                          input=left, capture_output=True, check=False)
+    assert (read.returncode, read.stdout) == (0, b"Infinity"), read.stderr
+
+
 @POSIX_ONLY
 @pytest.mark.realcli
 def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_out(credentials):
