@@ -320,7 +320,7 @@ def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_
             "Your profile was not modified.",
         remedy="deploy the Secret this run writes (it holds the only live refresh token); if the run ends without "
                f"writing one, the session is gone: run {FRESH_LOGIN_COMMAND}. On this machine run "
-               f"'{LOG_IN}' when the CLI asks (a separate session, do not give it to the same pod)",
+               f"{LOG_IN}   when the CLI asks (a separate session, do not give it to the same pod)",
     )]
 
 

@@ -253,6 +253,11 @@ def spelling_for(session, project_root: Path) -> Spelling:
                     config_dir=config_dir, suite_options=tuple(options))
 
 
+def quoted(text: object) -> str:
+    """``text`` (a path, a name) as one word of this run's shell: POSIX or PowerShell quoting."""
+    return shell_quote(str(text), current().windows)
+
+
 # The remedies the suite gives most often.
 def suite(*args: str) -> Command:
     return Command(SUITE, *args)
