@@ -491,7 +491,8 @@ def test_json_next_to_an_earlier_yaml_says_the_yaml_is_still_there(render):
 
 BAD_VALUES = [("--prompt-timeout", "0"), ("--prompt-timeout", "-3"), ("--prompt-timeout", "nan"),
               ("--prompt-timeout", "inf"), ("--min-validity", "nan"), ("--min-validity", "inf"),
-              ("--min-validity", "0"), ("--login-timeout", "-inf")]
+              ("--min-validity", "0"), ("--login-timeout", "-inf"),
+              ("--claude-config-dir", ""), ("--claude-config-dir", "  ")]
 BAD_NAMES = [("--namespace", "Agents"), ("--namespace", "a" * 64), ("--namespace", "team_a"),
              ("--namespace", "${NAMESPACE"), ("--secret-name", "My_Secret"), ("--secret-name", "a/b"),
              ("--secret-name", "-lead"), ("--secret-name", "x" * 254)]
