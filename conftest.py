@@ -70,6 +70,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         remedy.use(remedy.Spelling())  # the next run (in this process) spells its own
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """summary.md names the session's paths also when pytest prints no header (``-q``, render_secret.py)."""
+    config = session.config
+    if _SESSION_KEY in config.stash and not ledger(config).run_properties:
+        ledger(config).run_properties = config.stash[_SESSION_KEY].describe()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if _SESSION_KEY not in config.stash:
         return []

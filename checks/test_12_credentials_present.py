@@ -13,7 +13,7 @@ import pytest
 
 from claude_session_tokens.findings import Finding
 from claude_session_tokens.plugin import fail_check, warn_check
-from claude_session_tokens.remedy import RUN_AGAIN
+from claude_session_tokens.remedy import RUN_AGAIN, Remedy, claude
 
 
 @pytest.mark.requirement("SC-003", "FR-003", "US1.1", "US2.1")
@@ -29,6 +29,6 @@ def test_credentials_are_present(claude_session, record_property):
             cause=f"The global config {location.global_config} is {state}.",
             why="the Secret then carries a minimal .claude.json without your account details; "
                 "the pod works, but the CLI may ask for onboarding in interactive use.",
-            remedy="claude   (start it once in a terminal and answer its first-start questions; it writes the "
-                   f"global config), then run the checks again: {RUN_AGAIN}",
+            remedy=Remedy(claude(), "   (start it once in a terminal and answer its first-start questions; it "
+                          "writes the global config), then run the checks again: ", RUN_AGAIN),
         ))

@@ -34,9 +34,14 @@ import pytest
 
 from claude_session_tokens.findings import Finding
 from claude_session_tokens.git_safety import (
-    SCAN_FAILED, check_destination, gitignore_line, tracked_session_secrets, work_trees_to_scan,
+    SCAN_FAILED,
+    check_destination,
+    gitignore_line,
+    tracked_session_secrets,
+    work_trees_to_scan,
 )
 from claude_session_tokens.plugin import fail_check, warn_check
+from claude_session_tokens.remedy import RELOGIN, quoted
 from claude_session_tokens.render import git_refusal
 
 
@@ -77,10 +82,10 @@ def _committed_secrets(root: Path) -> list[str]:
     committed, note = tracked_session_secrets(root)
     problems = []
     if note.startswith(SCAN_FAILED):
-        problems.append(f"{note}. Fix: see git's own message: git -C \"{root}\" ls-files   and fix what it says")
+        problems.append(f"{note}. Fix: see git's own message: git -C {quoted(root)} ls-files   and fix what it says")
     for name in committed:
         problems.append(f"{name} is tracked by git in {root} and is a Secret carrying session keys. "
-                        f"Fix: git -C \"{root}\" rm --cached -- \"{name}\"   then add the line   "
+                        f"Fix: git -C {quoted(root)} rm --cached -- {quoted(name)}   then add the line   "
                         f"{gitignore_line(Path(name))}   to .gitignore, commit, and sign in again "
-                        "(claude auth logout, then claude auth login): those tokens are leaked")
+                        f"({RELOGIN}): those tokens are leaked")
     return problems

@@ -116,15 +116,15 @@ def login_environment(environ: Mapping[str, str], cli_config_dir: str | None) ->
 
 
 def shown_url(url: str) -> str:
-    """``url`` for the report: user:password masked, query and fragment dropped (``?api_key=...``)."""
+    """``url`` for the report: user:password masked, query and fragment dropped (``?api_key=...``).
+    A proxy given without a scheme (``user:pw@proxy:3128``) is read as ``http://`` and shown as given."""
+    scheme_less = "://" not in url
     try:
-        parts = urlsplit(url)
-        port = parts.port
+        parts = urlsplit("http://" + url if scheme_less else url)
+        _ = parts.port  # raises for an unparsable port
     except ValueError:
         return "(unparsable URL)"
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if port:
-            host = f"{host}:{port}"
-        parts = parts._replace(netloc=f"***@{host}")
-    return urlunsplit(parts._replace(query="", fragment=""))  # still a URL: remedies may quote it
+    if parts.username or parts.password or "@" in parts.netloc:
+        parts = parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1])  # the host as written ([::1]:8080)
+    text = urlunsplit(parts._replace(query="", fragment=""))  # still a URL: remedies may quote it
+    return text.removeprefix("http://") if scheme_less else text

@@ -79,6 +79,15 @@ def _not_json(name: str) -> None:
     raise ValueError(name)
 
 
+def js_int(text: str) -> int | float:
+    """An integer literal as ``JSON.parse`` reads it: one with more digits than Python converts
+    (4300 by default) is beyond any double, so JavaScript reads it as +/-Infinity."""
+    try:
+        return int(text)
+    except ValueError:
+        return float("-inf") if text.startswith("-") else float("inf")
+
+
 def _surrogate_path(value: object, path: str = "") -> str | None:
     """Where the first lone surrogate escape (``"\\ud800"``) is: a key or string that is no text."""
     if isinstance(value, str):
@@ -102,6 +111,27 @@ def _surrogate_path(value: object, path: str = "") -> str | None:
     return None
 
 
+_INFINITY = "@@claude-session-tokens-infinity-5b0e@@"  # stands for a number beyond any double while dumping
+
+
+def _marked(value: object) -> object:
+    if isinstance(value, float) and math.isinf(value):
+        return ("-" if value < 0 else "") + _INFINITY
+    if isinstance(value, dict):
+        return {k: _marked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v) for v in value]
+    return value
+
+
+def dumps_as_js(value: object, **options) -> str:
+    """:func:`json.dumps`, but a number beyond any double (read from ``1e400`` or a few hundred
+    digits) is written ``1e400``, which ``JSON.parse`` reads back as the same Infinity; Python
+    would write ``Infinity``, which is not JSON and which the CLI cannot parse at all."""
+    text = json.dumps(_marked(value), **options)
+    return text.replace(f'"{_INFINITY}"', "1e400").replace(f'"-{_INFINITY}"', "-1e400")
+
+
 def load_json_object(blob: Secret[bytes], what: str) -> dict:
     """Decode ``blob`` as one JSON object as the CLI's ``JSON.parse`` does; errors give positions,
     never content. ``NaN``/``Infinity`` are not JSON: the CLI cannot parse such a file and is
@@ -113,7 +143,7 @@ def load_json_object(blob: Secret[bytes], what: str) -> dict:
     if text.startswith("\ufeff"):
         raise _invalid(f"{what} starts with a byte-order mark; an editor has re-saved it.")
     try:
-        data = json.loads(text, parse_constant=_not_json)
+        data = json.loads(text, parse_constant=_not_json, parse_int=js_int)
     except json.JSONDecodeError as exc:
         raise _invalid(f"{what} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
     except ValueError as exc:  # NaN, Infinity or -Infinity, which Python's json reads and JSON.parse refuses
@@ -149,7 +179,10 @@ def js_number(value: object) -> float:
         if not text:
             return 0.0
         if _JS_RADIX.fullmatch(text):
-            return float(int(text, 0))
+            try:
+                return float(int(text, 0))
+            except OverflowError:  # more digits than a double holds: Number() gives Infinity
+                return float("inf")
         if _JS_NUMBER.fullmatch(text):
             return float(text.replace("Infinity", "inf"))
         return float("nan")

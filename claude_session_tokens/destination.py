@@ -4,8 +4,10 @@
 verifies (the credentials file, the global config, anything in the session directory, an
 ``--include`` file), it would replace the user's sign-in with the Secret's YAML and the next
 run, and the CLI itself, would find no session. So such a destination is refused before any
-check runs, comparing real paths (symlinks resolved) and, for an existing file, its inode (a
-hard link to the credentials is the same file under another name).
+check runs, comparing real paths (symlinks resolved) and inodes: of an existing file (a hard link to the
+credentials is the same file under another name) and of the destination's existing directories
+(a bind mount of the session directory, or ``~/.CLAUDE`` on a case-insensitive file system, is
+the session directory under another path).
 
 A destination that is itself a symlink is refused too: the atomic write replaces the link with
 a regular file instead of writing where it points, which is never what was meant.
@@ -14,6 +16,7 @@ a regular file instead of writing where it points, which is never what was meant
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,6 +42,25 @@ def _inside(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
 
 
+def _inside_by_inode(path: Path, directory: Path) -> bool:
+    """True when ``directory`` is ``path`` or one of its existing ancestors as the same inode: a
+    bind mount of the session directory, or another spelling on a case-insensitive file system
+    (macOS, Windows), names the same directory under a path that neither string nor realpath
+    comparison matches."""
+    try:
+        target = os.stat(directory)
+    except (OSError, ValueError):
+        return False
+    for candidate in (path, *path.parents):
+        try:
+            st = os.stat(candidate)
+        except (OSError, ValueError):
+            continue  # not created yet: the writer would create it below an existing ancestor
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            return True
+    return False
+
+
 def read_files(location: SessionLocation, includes: Iterable[str], home: Path | None) -> list[tuple[Path, str]]:
     """The files the run reads outside the session directory (which is protected whole), named."""
     files = [(location.global_config, "the global config"),
@@ -61,7 +83,7 @@ def secret_out_problem(destination: Path, location: SessionLocation | None, incl
                 "instead of writing where it points. Fix: pass the path the link points to, "
                 f"--secret-out {_real(destination)}, or remove the link")
     if location is None:
-        return None
+        return _directory_problem(destination)
     real = _real(destination)
     for path, label in read_files(location, includes, home):
         path = path.absolute()
@@ -74,10 +96,30 @@ def secret_out_problem(destination: Path, location: SessionLocation | None, incl
         return (f"--secret-out {destination} {what}, which the run reads: writing the Secret there would "
                 "replace it, and the next run (and the Claude CLI) would find no session. " + fix)
     session_dir = location.config_dir.absolute()
-    if _inside(destination, session_dir) or _inside(real, _real(session_dir)):
+    if (_inside(destination, session_dir) or _inside(real, _real(session_dir))
+            or _inside_by_inode(Path(real), session_dir)):
         return (f"--secret-out {destination} is inside the session directory {session_dir}, which the run "
                 "verifies and the Claude CLI owns: writing the Secret there could replace the sign-in itself. "
                 + fix)
+    return _directory_problem(destination)
+
+
+def _directory_problem(destination: Path) -> str | None:
+    """A destination that is a directory (the atomic write cannot replace it), or a device, FIFO or
+    socket (``/dev/null``: the atomic write would replace it with a regular file holding the
+    tokens, as root even the system's own); said before any check runs."""
+    try:
+        mode = os.stat(destination).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(mode):
+        return (f"--secret-out {destination} is a directory; it names the Secret's file, which the render step "
+                f"replaces. Fix: name a file in it, e.g. --secret-out {destination / 'claude-session-tokens.yaml'}")
+    if not stat.S_ISREG(mode):
+        return (f"--secret-out {destination} is a special file (a device, FIFO or socket), not a regular file: "
+                "the Secret is written by replacing the file atomically, which would put a regular file holding "
+                "the tokens in its place. Fix: pass --dry-run to print the Secret instead of writing it, or "
+                "pass --secret-out with a regular file's path")
     return None
 
 

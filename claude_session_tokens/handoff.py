@@ -25,7 +25,6 @@ Nothing here raises: :func:`hand_off` returns what was done, for the report.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -193,7 +192,7 @@ def _other_entries(blob: Secret[bytes]) -> tuple[list[str], bytes] | None:
     rest = {key: value for key, value in data.items() if key != creds.OAUTH_KEY}
     if not rest:
         return None
-    return sorted(rest), json.dumps(rest, separators=(",", ":")).encode("utf-8")
+    return sorted(rest), creds.dumps_as_js(rest, separators=(",", ":")).encode("utf-8")
 
 
 def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:
@@ -216,9 +215,13 @@ def remove_file(path: Path, captured: Secret[bytes], platform: str) -> HandOff:
                     f"{by_hand}   and the file it points to: {remove_file_command(Path(target), platform)}")
     if not stat.S_ISREG(before.st_mode):
         return kept(NOT_REMOVED, "it is not a regular file")
+    # never blocks (a FIFO swapped in after the look), never follows a link swapped in
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as handle:
+        with os.fdopen(os.open(path, flags), "rb") as handle:
             opened = os.fstat(handle.fileno())
+            if not _same_file(opened, before) or not stat.S_ISREG(opened.st_mode):
+                return kept(CHANGED, "it was replaced while the hand-off compared it")
             now = Secret(handle.read(READ_LIMIT + 1))
     except OSError as exc:
         return kept(NOT_REMOVED, f"it cannot be read again to compare ({exc.strerror or type(exc).__name__})")

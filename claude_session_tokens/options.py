@@ -109,6 +109,15 @@ def secret_name(text: str) -> str:
         "'-' and '.', starting and ending with a letter or digit (e.g. claude-session-tokens)")
 
 
+def directory_name(text: str) -> str:
+    """``--claude-config-dir``: a directory; an empty value would silently mean the default one."""
+    if text.strip():
+        return text
+    raise OptionValueError("an empty directory name would silently verify the default profile instead: "
+                           "name the directory, or leave the option out for the default")
+
+
+directory_name.__name__ = "directory"
 namespace_name.__name__ = "namespace"
 secret_name.__name__ = "Secret name"
 
@@ -116,7 +125,7 @@ secret_name.__name__ = "Secret name"
 OPTIONS: tuple[Option, ...] = (
     # where the session is
     Option("--claude-config-dir", "Session directory to verify (default: $CLAUDE_CONFIG_DIR, "
-           "else %USERPROFILE%\\.claude on Windows, else ~/.claude).", metavar="DIR"),
+           "else %USERPROFILE%\\.claude on Windows, else ~/.claude).", type=directory_name, metavar="DIR"),
     Option("--credentials-source", "Where the credentials are read from: 'auto' (macOS Keychain on "
            "macOS, falling back to the file), 'file' or 'keychain'.", default="auto",
            choices=("auto", "file", "keychain")),

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .credentials import OAUTH_KEY, load_json_object, parse_credentials
+from .credentials import OAUTH_KEY, dumps_as_js, js_int, load_json_object, parse_credentials
 from .findings import Finding, FindingError
 from .remedy import LOG_IN, Remedy
 from .secret import Secret
@@ -87,9 +87,9 @@ def credentials_to_ship(blob: Secret[bytes], keep_other_keys: bool) -> tuple[Sec
         parse_credentials(blob)  # no session to keep: raises the finding that says so
     kept = {OAUTH_KEY: data[OAUTH_KEY]}
     try:
-        filtered = json.dumps(kept, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        filtered = dumps_as_js(kept, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in a string: keep it escaped, as the file had it
-        filtered = json.dumps(kept, separators=(",", ":")).encode("ascii")
+        filtered = dumps_as_js(kept, separators=(",", ":")).encode("ascii")
     notes = tuple(f"left out of .credentials.json: {shown(k)} (pass --keep-credential-keys to ship it)" for k in others)
     return Secret(filtered), notes
 
@@ -111,7 +111,7 @@ def minimal_global_config(global_config: Path) -> tuple[Secret[bytes], tuple[str
             read_bounded(global_config, "global config", GLOBAL_CONFIG_REMEDY, GLOBAL_CONFIG_LIMIT)  # raises
         try:
             blob = read_bounded(global_config, "global config", GLOBAL_CONFIG_REMEDY, GLOBAL_CONFIG_LIMIT)
-            data = json.loads(blob.reveal().decode("utf-8"), parse_constant=_not_json)
+            data = json.loads(blob.reveal().decode("utf-8"), parse_constant=_not_json, parse_int=js_int)
             account = data.get("oauthAccount") if isinstance(data, dict) else None
         except FindingError:  # not readable by this user: the pod's CLI only needs onboarding
             account, notes = None, unusable
@@ -122,10 +122,10 @@ def minimal_global_config(global_config: Path) -> tuple[Secret[bytes], tuple[str
         elif not notes:
             notes = (f"{global_config} has no oauthAccount; .claude.json carries onboarding only",)
     try:
-        text = json.dumps(minimal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        text = dumps_as_js(minimal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         encoded = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate escape (\ud800) in the account: keep it escaped
-        encoded = (json.dumps(minimal, indent=2, sort_keys=True) + "\n").encode("ascii")
+        encoded = (dumps_as_js(minimal, indent=2, sort_keys=True) + "\n").encode("ascii")
     return Secret(encoded), notes
 
 

@@ -136,6 +136,9 @@ class Ledger:
         if skipped:
             return "SKIP", skipped[0].message
         blocked = [v for v in tagged if v.outcome == "blocked"]
+        left_out = [v for v in tagged if v.nodeid in self.deselected]
+        if "passed" in outcomes and left_out:  # not proven: a check of it was deselected (-k, -m)
+            return "NOT RUN", f"deselected: {left_out[0].nodeid.split('/')[-1]}"
         if "passed" in outcomes:
             design = [v for v in tagged if v.outcome == "skipped by design"]
             if design and not blocked:  # proven possible (the CLI can), but not done in this run

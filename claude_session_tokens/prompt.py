@@ -32,7 +32,7 @@ from .lifetime import FRESH_LOGIN, hours, now_ms
 from .payload import CREDENTIALS_KEY, Payload
 from .processes import Completed, LaunchError, run_captured
 from .redaction import SHOWN_CHARS, environment_secrets, redact  # noqa: F401 - SHOWN_CHARS, redact: their old home
-from .remedy import FRESH_LOGIN as FRESH_LOGIN_COMMAND, LOG_IN, RUN_AGAIN, Command, Remedy, suite
+from .remedy import FRESH_LOGIN as FRESH_LOGIN_COMMAND, LOG_IN, RUN_AGAIN, Command, Remedy, claude, suite
 from .secret import Secret
 from .session_files import read_secret_file
 from .signals import deferred
@@ -88,6 +88,15 @@ def intermediaries(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((name, shown_url(value)) for name, value in found)
 
 
+API_URL = "https://api.anthropic.com"
+
+
+def _without_user(shown: str) -> str:
+    """A shown URL without its (masked) credentials, also of a proxy given without a scheme:
+    runnable as printed."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)?[^/@]*@", r"\1", shown)
+
+
 def _rejected(details: tuple[str, ...], via: tuple[tuple[str, str], ...]) -> Finding:
     if not via:
         return Finding(
@@ -95,7 +104,7 @@ def _rejected(details: tuple[str, ...], via: tuple[tuple[str, str], ...]) -> Fin
             why="the tokens that would ship no longer authenticate; the pod could not use them.",
             remedy=FRESH_LOGIN, details=details)
     named = ", ".join(f"{name}={url}" for name, url in via)
-    first = re.sub(r"//[^/@]*@", "//", via[0][1])  # without the (masked) credentials: runnable as printed
+    first = _without_user(via[0][1])
     return Finding(
         cause=f"The test prompt failed with 401 (not authenticated), and the request went through {named}: "
               "the gateway or proxy may have answered or changed it, not the Claude API.",
@@ -128,9 +137,10 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         return Finding(
             cause=f"The test prompt failed: the claude CLI could not reach the Claude API{where}.",
             why="without an answer from the API the session cannot be proven to work.",
-            remedy=f"check the network: curl -sI {shown_url(base_url) if base_url else 'https://api.anthropic.com'}   "
-                   "(curl.exe in PowerShell; HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to the CLI "
-                   f"as well), fix what it shows, then run the checks again: {RUN_AGAIN}",
+            remedy=Remedy("check the network: ",
+                          Command("curl", "-sI", _without_user(shown_url(base_url)) if base_url else API_URL),
+                          "   (curl.exe in PowerShell; HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS pass through to "
+                          "the CLI as well), fix what it shows, then run the checks again: ", RUN_AGAIN),
             details=details)
     if kind == TIME_LIMIT:
         return Finding(
@@ -144,7 +154,7 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         return Finding(
             cause="The test prompt failed: the claude CLI crashed.",
             why="the session could not be tested; the CLI installation may be broken.",
-            remedy=f"run 'claude -p hello' yourself to see the error; reinstall: {INSTALL}",
+            remedy=Remedy("run ", claude("-p", "hello"), "   yourself to see the error; reinstall: ", INSTALL),
             details=details)
     if kind == API_ERROR:
         return Finding(
@@ -157,7 +167,8 @@ def _finding(kind: str, said: str, completed: Completed, limit: float, base_url:
         cause="The test prompt failed: the claude CLI gave no usable answer "
               "(expected a JSON result with is_error false and a non-empty result).",
         why="the CLI sometimes exits 0 without running the prompt; such a run proves nothing about the session.",
-        remedy=f"run 'claude -p hello --output-format json' yourself; upgrade the CLI: {INSTALL}",
+        remedy=Remedy("run ", claude("-p", "hello", "--output-format", "json"),
+                      "   yourself; upgrade the CLI: ", INSTALL),
         details=details)
 
 
@@ -309,7 +320,7 @@ def _refresh_outcome(before: Secret[bytes], after: Secret[bytes] | None, access_
             "Your profile was not modified.",
         remedy="deploy the Secret this run writes (it holds the only live refresh token); if the run ends without "
                f"writing one, the session is gone: run {FRESH_LOGIN_COMMAND}. On this machine run "
-               f"'{LOG_IN}' when the CLI asks (a separate session, do not give it to the same pod)",
+               f"{LOG_IN}   when the CLI asks (a separate session, do not give it to the same pod)",
     )]
 
 

@@ -12,7 +12,11 @@ past as two harmless-looking halves:
    extended to the maximal run;
 2. the user information of every URL (``https://user:pass@host`` becomes ``https://***@host``);
 3. every token-shaped string (``sk-ant-oat01-...``, ``sk-ant-ort01-...``, ``sk-ant-api03-...``,
-   ``sk-ant-admin01-...``; a non-ASCII or control byte inside does not end it), and bearer tokens.
+   ``sk-ant-admin01-...``; a non-ASCII or control byte inside does not end it), bearer tokens and
+   ``Basic`` credentials (a ``Proxy-Authorization`` header's base64 user and password).
+
+Rules 1 and 3 also match UTF-16 text (either byte order). A secret the CLI wrote split over
+several writes is masked too: the output is collected whole first.
 
 Then the bytes are decoded (invalid sequences replaced), unprintable characters turned into
 ``?``, and only then is the text shortened to :data:`SHOWN_CHARS`.
@@ -35,6 +39,10 @@ MASK = b"***"
 _TOKEN_BYTE = rb"[A-Za-z0-9_\-\x80-\xff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _TOKEN_SHAPE = re.compile(rb"sk-ant-" + _TOKEN_BYTE + rb"*")
 _BEARER = re.compile(rb"(?i)(bearer\s+)[\w.~+/=\-\x80-\xff]{16,}")
+# the base64 user:password of an (Proxy-)Authorization header's Basic scheme
+_BASIC = re.compile(rb"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)[A-Za-z0-9+/=]{4,}")
+# The same in UTF-16 (either byte order): each character of the token alphabet with a NUL beside it.
+_WIDE_TOKEN_SHAPE = re.compile(rb"\x00?s\x00k\x00-\x00a\x00n\x00t\x00-(?:\x00[A-Za-z0-9_\-])*\x00?")
 _USERINFO = re.compile(rb"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@\"'<>`]*(?:@[^\s/?#@\"'<>`]*)*@")
 
 # Proxy and endpoint variables whose URLs may carry a user name and password.
@@ -90,22 +98,33 @@ class Redactor:
 
     def __init__(self, secrets: Iterable = ()) -> None:
         self.windows: set[bytes] = set()
+        self.wide_windows: set[bytes] = set()  # the same in UTF-16-LE; scanned at every byte, so BE too
         for secret in secrets:
             value = _as_bytes(secret)
             for i in range(len(value) - FRAGMENT + 1):
                 self.windows.add(value[i:i + FRAGMENT])
+            wide = value.decode("utf-8", "surrogatepass").encode("utf-16-le", "surrogatepass") \
+                if value.isascii() else b""
+            for i in range(0, len(wide) - 2 * FRAGMENT + 1, 2):
+                self.wide_windows.add(wide[i:i + 2 * FRAGMENT])
 
     def _fragments(self, data: bytes) -> bytes:
-        if not self.windows or len(data) < FRAGMENT:
+        data = self._runs(data, self.windows, FRAGMENT)
+        if b"\x00" in data:  # UTF-16 text: a NUL beside every ASCII character
+            data = self._runs(data, self.wide_windows, 2 * FRAGMENT)
+        return data
+
+    @staticmethod
+    def _runs(data: bytes, windows: set[bytes], size: int) -> bytes:
+        if not windows or len(data) < size:
             return data
         covered: list[tuple[int, int]] = []
-        windows = self.windows
-        for i in range(len(data) - FRAGMENT + 1):
-            if data[i:i + FRAGMENT] in windows:
+        for i in range(len(data) - size + 1):
+            if data[i:i + size] in windows:
                 if covered and i <= covered[-1][1]:
-                    covered[-1] = (covered[-1][0], i + FRAGMENT)
+                    covered[-1] = (covered[-1][0], i + size)
                 else:
-                    covered.append((i, i + FRAGMENT))
+                    covered.append((i, i + size))
         if not covered:
             return data
         out = bytearray()
@@ -120,6 +139,8 @@ class Redactor:
         data = self._fragments(data)
         data = _USERINFO.sub(rb"\1***@", data)
         data = _TOKEN_SHAPE.sub(b"sk-ant-***", data)
+        data = _WIDE_TOKEN_SHAPE.sub(b"sk-ant-***", data)
+        data = _BASIC.sub(rb"\1***", data)
         return _BEARER.sub(rb"\1***", data)
 
 

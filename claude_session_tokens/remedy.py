@@ -103,6 +103,9 @@ class Spelling:
     windows: bool = False
     claude: str = "claude"  # the executable as the user can type it (a path when not on PATH)
     config_dir: str | None = None  # CLAUDE_CONFIG_DIR for ``claude auth ...``; None: the default profile
+    # the options of this run that chose the session and the CLI (``--claude-config-dir DIR``, ...):
+    # the suite's own remedies repeat them, so they judge (or log out) the same session, not ~/.claude
+    suite_options: tuple[tuple[str, str], ...] = ()
 
     def _claude(self) -> str:
         if self.claude == "claude":
@@ -113,17 +116,23 @@ class Spelling:
         return quoted
 
     def _needs_profile(self, command: Command) -> bool:
-        return command.program == CLAUDE and bool(self.config_dir) and command.args[:1] == ("auth",)
+        """``claude auth ...``, ``claude -p ...`` and the interactive ``claude`` use (and write) the
+        profile of ``CLAUDE_CONFIG_DIR``; ``claude --version`` needs none."""
+        return command.program == CLAUDE and bool(self.config_dir) and command.args[:1] in (("auth",), ("-p",), ())
 
     def _bare(self, command: Command) -> str:
+        args = [shell_quote(a, self.windows) if _needs_quoting(a) else a for a in command.args]
         if command.program == SUITE:
             head = self.front_door
+            given = {a.split("=")[0] for a in command.args}
+            # after the remedy's own arguments ('... --fresh-login --claude-config-dir DIR')
+            args += [f"{flag} {shell_quote(value, self.windows)}"
+                     for flag, value in self.suite_options if flag not in given]
         elif command.program == CLAUDE:
             head = self._claude()
         else:
             head = command.program
-        return " ".join([head, *(shell_quote(a, self.windows) if _needs_quoting(a) else a
-                                 for a in command.args)])
+        return " ".join([head, *args])
 
     def _profile_prefix(self) -> str:
         if self.windows:
@@ -228,8 +237,25 @@ def spelling_for(session, project_root: Path) -> Spelling:
         config_dir = session.location.cli_config_dir
     except FindingError:
         config_dir = None
-    return Spelling(front_door=front_door(), windows=is_windows(session.platform),
-                    claude=claude_as_typed(path, via, session.settings.claude_bin), config_dir=config_dir)
+    settings = session.settings
+    claude = claude_as_typed(path, via, settings.claude_bin)
+    options = []
+    if settings.claude_config_dir:
+        try:
+            options.append(("--claude-config-dir", str(session.location.config_dir)))
+        except FindingError:
+            options.append(("--claude-config-dir", settings.claude_config_dir))
+    if settings.claude_bin:
+        options.append(("--claude-bin", claude if via == "--claude-bin" else settings.claude_bin))
+    if settings.credentials_source != "auto":
+        options.append(("--credentials-source", settings.credentials_source))
+    return Spelling(front_door=front_door(), windows=is_windows(session.platform), claude=claude,
+                    config_dir=config_dir, suite_options=tuple(options))
+
+
+def quoted(text: object) -> str:
+    """``text`` (a path, a name) as one word of this run's shell: POSIX or PowerShell quoting."""
+    return shell_quote(str(text), current().windows)
 
 
 # The remedies the suite gives most often.

@@ -18,7 +18,6 @@ from typing import Any
 
 import yaml
 
-from .remedy import RUN_AGAIN
 from . import credentials as creds
 from .atomic import write_atomically
 from .destination import run_destination_problem
@@ -29,6 +28,7 @@ from .lifetime import assess, now_ms
 from .manifest import SecretInfo, build_secret, data_size, serialise
 from .payload import Payload
 from .platforms import is_windows
+from .remedy import RUN_AGAIN, quoted
 from .validation import validate_secret
 
 
@@ -149,7 +149,7 @@ def git_refusal(path: Path) -> Finding | None:
         asked_in = verdict.git_failed_in or path.parent
         return Finding(cause=f"The Secret was not written to {path}: {verdict.note}.",
                        why="a Secret inside a git work tree must be ignored there, or it may be committed (FR-008).",
-                       remedy=f'see git\'s own message: git -C "{asked_in}" rev-parse --show-toplevel   and fix what '
+                       remedy=f"see git's own message: git -C {quoted(asked_in)} rev-parse --show-toplevel   and fix what "
                               "it says (for \"dubious ownership\": git config --global --add safe.directory <the "
                               "directory it names>), or pass --secret-out with a path outside any git work tree")
     return Finding(
@@ -203,6 +203,7 @@ def render(session: Any, gate_reasons: list[str]) -> RenderResult:
             remedy=write_remedy(path, exc),
         )) from None
     result.path = path
+    session.written = result
     if settings.hand_off:
         result.hand_off = hand_off(session, path, result.text, synced)
     return result

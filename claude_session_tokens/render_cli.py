@@ -193,10 +193,15 @@ def problem_lines(book: Ledger) -> list[str]:
                 count = len(problem.blocked)
                 lines.append(f"      {count} check{'s' if count > 1 else ''} blocked: {_short_cause(problem.cause)} "
                              f"({', '.join(n.removesuffix('.py') for n in problem.blocked)})")
+    return lines + warning_lines(book)
+
+
+def warning_lines(book: Ledger) -> list[str]:
+    """The run's warnings with their fixes: they do not block the Secret, so a success shows them too."""
     warned = [w for v in book.verdicts.values() for w in v.warnings]
-    if warned:
-        lines += ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
-    return lines
+    if not warned:
+        return []
+    return ["", "Warnings:"] + [f"  {w.cause} Fix: {w.remedy}" for w in warned]
 
 
 def fix_lines(book: Ledger) -> list[str]:
@@ -385,6 +390,8 @@ def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dr
     """(lines for stdout, the RenderResult or None); the failures are :func:`failure_lines`."""
     result = config.stash.get(gate.RESULT_KEY, None) if config is not None else None
     session = config.stash.get(SESSION_KEY, None) if config is not None else None
+    if result is None:  # stopped after the Secret was written (during the hand-off): it is there
+        result = getattr(session, "written", None)
     if session is not None and session.interrupted_after_logout:
         return interrupted_login_lines(session.interrupted_after_logout), None
     if int(ret) == int(pytest.ExitCode.INTERRUPTED) and (result is None or result.dry_run):
@@ -401,7 +408,7 @@ def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dr
         return lines, None
     now = datetime.now(timezone.utc)
     reports = Path(config.stash[SUMMARY_PATH_KEY]).parent if SUMMARY_PATH_KEY in config.stash else None
-    lines += secret_lines(result, now) + written_lines(result, earlier, reports)
+    lines += warning_lines(book) + secret_lines(result, now) + written_lines(result, earlier, reports)
     return lines + next_step_lines(result, is_windows(), argv), result
 
 
@@ -412,6 +419,8 @@ def failure_lines(config: pytest.Config | None) -> list[str]:
     session = config.stash.get(SESSION_KEY, None)
     if session is not None and session.interrupted_after_logout:
         return []
+    if getattr(session, "written", None) is not None:  # stopped after the write: the summary says so
+        return problem_lines(ledger(config))
     lines = problem_lines(ledger(config)) + ["", NOT_RENDERED]
     if config.stash.get(SESSION_SPENT, False):
         lines.append(spent_line())
@@ -471,6 +480,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             *forwarded]
     if not values.verbose:
         args.append("-q")
+        if values.fresh_login:  # its report is shown after the sign-in: the failures are said once, below it
+            args += ["--tb=no", "-rN"]
     human = sys.stderr if values.dry_run else sys.stdout
     # pytest's own output is kept unless asked for (-v shows it as it comes). The fresh login talks
     # to the user through the terminal itself (console.py), so its run's report is shown after it.
@@ -492,6 +503,9 @@ def run(argv: Sequence[str] | None = None) -> int:
                                     earlier=earlier)
             if lines == [INTERRUPTED] and stopped:
                 lines = [interrupted_line(stopped)]
+            elif int(ret) == int(pytest.ExitCode.INTERRUPTED) and result is not None and not result.dry_run:
+                lines.append(written_then_stopped_line(stopped, getattr(values, "hand_off", False)
+                                                       and result.hand_off is None))
             failures = failure_lines(config)
             quiet = quiet_lines(config, ret, result)
     said = "" if shown else pytest_out.getvalue().strip()
@@ -519,6 +533,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         # a Secret written before the interrupt is reported above; the run is still incomplete
         return signals.exit_code(default=130)
     return 2 if int(ret) == int(pytest.ExitCode.USAGE_ERROR) else 1
+
+
+def written_then_stopped_line(signum: int | None, hand_off_cut: bool) -> str:
+    """The last line of a run stopped after its Secret was written (the summary above shows it)."""
+    what = signals.signal_name(signum) if signum else "Ctrl+C"
+    cut = ("; the hand-off did not run: this machine still holds the session" if hand_off_cut else "")
+    return f"Stopped by {what} after the Secret above was written{cut}."
 
 
 def interrupted_line(signum: int | None) -> str:

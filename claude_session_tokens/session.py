@@ -60,6 +60,9 @@ class SessionUnderTest:
         self.stdin_token: Secret[bytes] | FindingError | None = None  # --oauth-token-file -, read before capture
         # set when Ctrl-C stopped the fresh login after the logout: the command that signs in again
         self.interrupted_after_logout: str | None = None
+        # the RenderResult once its Secret is on disk: a stop after the write (during the hand-off)
+        # must report the Secret written, not "nothing was written"
+        self.written: Any = None
 
     def known(self, key: str) -> Any:
         """A part already computed (``"cli"``, ``"oauth"``, ...), or None: never computes it."""

@@ -126,6 +126,15 @@ def test_fr_001_and_fr_002_read_ready_not_pass_without_fresh_login(checks, fake,
     assert "  FR-001  READY" in result.stdout and "READY: not done in this run" in result.stdout
 
 
+def test_fr_001_and_fr_002_do_not_pass_when_the_fresh_login_check_was_deselected(checks, fake, profile):
+    profile.create()
+    run = _fake_checks(checks, fake, profile, "-k", "not fresh_login")
+    for rid in ("FR-001", "FR-002"):
+        assert f"{rid}  NOT RUN" in run.stdout, run.stdout
+    assert "deselected: test_00_fresh_login.py::test_fresh_login" in run.stdout
+    assert "| FR-001 | PASS |" not in run.summary_path.read_text()
+
+
 # --- 3. a refused --fresh-login never runs the prompt ------------------------------------------------------
 
 def test_a_refused_fresh_login_does_not_run_the_prompt(checks, fake, profile):
@@ -142,6 +151,15 @@ def test_a_refused_fresh_login_does_not_run_the_prompt(checks, fake, profile):
     assert "test_00_fresh_login.py" in lines[at + 1]
     assert profile.snapshot() == before
     assert_no_canary(run)
+
+
+def test_a_refused_fresh_login_is_said_once_by_render_secret(render):
+    result = render("--fresh-login", env={"CI": "true"})
+    assert result.returncode == 1
+    text = result.stdout + result.stderr
+    assert text.count("The fresh login needs an interactive terminal") == 1, text
+    assert "What went wrong:" in result.stderr and "FR-004  NOT RUN" in result.stderr  # pytest's table, once
+    assert text.count("FR-003  PASS") == 1
 
 
 # --- 4. rotated credentials that cannot be read back -------------------------------------------------------
@@ -229,6 +247,58 @@ def test_spelling_of_commands_on_posix_and_powershell():
     assert remedy.Spelling().command(remedy.claude("--version")) == "claude --version"  # no profile needed
 
 
+def _fix_line(stream: str) -> str:
+    return next(line for line in stream.splitlines() if line.strip().startswith("fix:"))
+
+
+@pytest.mark.parametrize("mode, command", [("crash", "-p hello"), ("garbage", "-p hello --output-format json")])
+def test_run_it_yourself_remedies_name_the_cli_found_and_the_profile(render, profile, mode, command):
+    result = render(mode=mode)
+    assert result.returncode == 1
+    fix = _fix_line(result.stderr)
+    assert f"run CLAUDE_CONFIG_DIR={shlex.quote(str(profile.dir))} {render_fake_bin(render)} {command}   yourself" \
+        in fix, fix
+    assert "'claude -p" not in fix
+
+
+def test_the_network_remedy_runs_curl_without_the_masked_credentials(render):
+    result = render(mode="network", env={"ANTHROPIC_BASE_URL": "https://alice:s3cret@gw.example.com:8443/x?k=1"})
+    assert result.returncode == 1
+    fix = _fix_line(result.stderr)
+    assert "curl -sI https://gw.example.com:8443/x   (curl.exe" in fix, fix
+    assert "***" not in fix and "s3cret" not in result.stdout + result.stderr
+
+
+def test_the_first_start_remedy_starts_the_cli_found_on_the_named_profile(render, profile):
+    profile.global_config.unlink()  # a warning: the CLI's first start writes it, in CLAUDE_CONFIG_DIR
+    result = render()
+    assert result.returncode == 0, result.stderr
+    assert (f"Fix: CLAUDE_CONFIG_DIR={shlex.quote(str(profile.dir))} {render_fake_bin(render)}   (start it once"
+            in result.stdout), result.stdout
+    from claude_session_tokens import remedy
+
+    windows = remedy.Spelling(windows=True, claude=r"C:\my tools\claude.cmd", config_dir=r"D:\p")
+    assert windows.command(remedy.claude()) == r"$env:CLAUDE_CONFIG_DIR='D:\p'; & 'C:\my tools\claude.cmd'"
+    assert remedy.Spelling(config_dir="/p").command(remedy.claude("--version")) == "claude --version"
+
+
+def test_the_suites_own_remedies_repeat_the_session_and_cli_the_run_judged(render, profile):
+    """``--fresh-login`` without ``--claude-config-dir DIR`` would log out ~/.claude, not DIR."""
+    result = render()
+    assert result.returncode == 0, result.stderr
+    again = (f"python render_secret.py --fresh-login --claude-config-dir {shlex.quote(str(profile.dir))} "
+             f"--claude-bin {render_fake_bin(render)}")
+    assert f"run: {again}" in result.stdout, result.stdout
+    assert f"run: {again}" in render.summary.read_text()
+    from claude_session_tokens import remedy
+
+    windows = remedy.Spelling(front_door=remedy.RENDER_SECRET, windows=True,
+                              suite_options=(("--claude-config-dir", r"D:\my profile"),))
+    assert windows.command(remedy.FRESH_LOGIN) == r"python render_secret.py --fresh-login --claude-config-dir 'D:\my profile'"
+    # a remedy that names the option itself is not given it twice
+    assert windows.command(remedy.suite("--claude-config-dir", "<dir>")) == "python render_secret.py --claude-config-dir <dir>"
+
+
 # --- 7. remedies built once for render_secret.py -------------------------------------------------------------
 
 def test_render_secret_spells_every_remedy_for_itself_in_its_output_and_summary_md(render):
@@ -281,6 +351,13 @@ def test_the_header_never_shows_a_value_that_could_be_a_secret(render, profile, 
     assert email[:20] not in head or email == "dev@example.com"
 
 
+def test_summary_md_of_a_render_secret_run_names_the_session_it_judged(render, profile):
+    assert render().returncode == 0
+    summary = render.summary.read_text()
+    assert f"- **config dir**: {profile.dir} (from --claude-config-dir)" in summary
+    assert f"- **credentials**: credentials file {profile.credentials}" in summary
+
+
 def test_success_says_it_replaced_the_earlier_secret_and_where_the_reports_are(render):
     first = render()
     assert first.returncode == 0, first.stderr
@@ -331,6 +408,14 @@ def test_one_root_cause_is_shown_once_with_the_blocked_checks_counted(render, pr
     assert "7 checks blocked: the credentials file is missing (test_13_credentials_regular_file, " in err
     assert err.count("fix: ") == 1
     assert "No Secret was rendered" in err and "No Secret was rendered" not in result.stdout
+
+
+def test_a_successful_run_still_shows_its_warnings_and_their_fixes(render, profile):
+    profile.credentials.chmod(0o644)  # readable by others: a warning, not a blocker
+    result = render()
+    assert result.returncode == 0, result.stderr
+    assert "Warnings:" in result.stdout
+    assert f"has mode 0644: group or others can read it. Fix: chmod 600 {profile.credentials}" in result.stdout
 
 
 def test_quiet_prints_only_the_result_line_and_the_fix(render, profile):
@@ -406,7 +491,8 @@ def test_json_next_to_an_earlier_yaml_says_the_yaml_is_still_there(render):
 
 BAD_VALUES = [("--prompt-timeout", "0"), ("--prompt-timeout", "-3"), ("--prompt-timeout", "nan"),
               ("--prompt-timeout", "inf"), ("--min-validity", "nan"), ("--min-validity", "inf"),
-              ("--min-validity", "0"), ("--login-timeout", "-inf")]
+              ("--min-validity", "0"), ("--login-timeout", "-inf"),
+              ("--claude-config-dir", ""), ("--claude-config-dir", "  ")]
 BAD_NAMES = [("--namespace", "Agents"), ("--namespace", "a" * 64), ("--namespace", "team_a"),
              ("--namespace", "${NAMESPACE"), ("--secret-name", "My_Secret"), ("--secret-name", "a/b"),
              ("--secret-name", "-lead"), ("--secret-name", "x" * 254)]

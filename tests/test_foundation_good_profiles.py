@@ -9,6 +9,7 @@ a group/other-readable credentials file and a missing global config.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -187,7 +188,9 @@ def test_missing_global_config_is_a_warning_not_a_failure(checks, profile):
     assert case(run, "present").prop("warning") == [cause]
     assert case(run, "present").prop("global_config") == [f"{profile.global_config}: missing"]
     assert cause in run.stdout
-    assert "Fix: claude   (start it once in a terminal and answer its first-start questions" in run.stdout
+    fix = next(line for line in run.stdout.splitlines() if "(start it once in a terminal" in line)
+    # the CLI's first start writes the global config of the profile CLAUDE_CONFIG_DIR names
+    assert f"Fix: CLAUDE_CONFIG_DIR={shlex.quote(str(profile.dir))} " in fix, fix
     assert cause in run.summary_path.read_text(encoding="utf-8")
 
 

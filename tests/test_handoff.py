@@ -211,8 +211,42 @@ def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(c
     assert not credentials.exists() and synced == [credentials.parent]
 
 
+@POSIX_ONLY
+def test_a_fifo_swapped_in_after_the_look_is_left_and_never_blocks(credentials, monkeypatch):
+    """Between the hand-off's look (lstat) and its read, the copy is replaced by a FIFO: the read
+    must not hang waiting for a writer, and nothing is removed."""
+    captured = Secret(credentials.read_bytes())
+    regular = os.lstat(credentials)
+    credentials.unlink()
+    os.mkfifo(credentials)
+    looks = []
+
+    def lstat_as_before(path, *args, **kwargs):
+        looks.append(path)
+        return regular if len(looks) == 1 else os.stat(path, follow_symlinks=False)
+
+    monkeypatch.setattr(handoff.os, "lstat", lstat_as_before)
+    result = remove_file(credentials, captured, "linux")  # pytest-timeout ends a hang
+    assert result.outcome == CHANGED and result.laptop_still_holds_it
+    assert stat.S_ISFIFO(os.stat(credentials, follow_symlinks=False).st_mode)
+
+
 MCP = {"srv|0123": {"serverName": "srv", "serverUrl": "https://mcp.example.com", "accessToken": "mcp-a",
                     "refreshToken": "mcp-r", "expiresAt": 1}}
+
+
+def test_other_entries_with_a_number_beyond_a_double_stay_json(credentials):
+    """Before: 1e400 in an MCP sign-in was rewritten as Python's ``Infinity``, which is not JSON:
+    the CLI could read no entry of the file any more."""
+    text = json.dumps({"claudeAiOauth": oauth_entry(), "mcpOAuth": {"srv": {"expiresAt": "@@"}}})
+    credentials.write_text(text.replace('"@@"', "1e400"))
+    assert remove_file(credentials, Secret(credentials.read_bytes()), "linux").outcome == REMOVED
+    left = credentials.read_bytes()
+    assert b"Infinity" not in left and b'"expiresAt":1e400' in left
+    script = "process.stdout.write(String(JSON.parse(require('fs').readFileSync(0, 'utf8')).mcpOAuth.srv.expiresAt))"
+    read = subprocess.run(["node", "-e", script],
+                          input=left, capture_output=True, check=False)
+    assert (read.returncode, read.stdout) == (0, b"Infinity"), read.stderr
 
 
 @POSIX_ONLY

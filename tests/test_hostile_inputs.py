@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,11 +31,14 @@ from claude_session_tokens.credentials import (
     parse_credentials,
     session_problems,
 )
+from claude_session_tokens.destination import secret_out_problem
+from claude_session_tokens.discovery import discover
 from claude_session_tokens.findings import FindingError
 from claude_session_tokens.lifetime import assess, now_ms
 from claude_session_tokens.manifest import SecretInfo, annotations, iso_utc
 from claude_session_tokens.payload import (
     build_payload,
+    credentials_to_ship,
     include_problem,
     minimal_global_config,
 )
@@ -168,6 +173,9 @@ def credentials_text(**raw: str) -> bytes:
 @pytest.mark.parametrize("field, raw, outcome", [
     ("expiresAt", "1e400", "accepted, no moment"),
     ("expiresAt", "9" * 400, "accepted, no moment"),
+    ("expiresAt", "9" * 5000, "accepted, no moment"),  # more digits than Python's int() converts
+    ("expiresAt", '"0x' + "f" * 400 + '"', "accepted, no moment"),  # Number() reads Infinity
+    ("refreshTokenExpiresAt", '"0b' + "1" * 2000 + '"', "accepted"),
     ("expiresAt", "-1e400", "expired"),
     ("expiresAt", "NaN", "NaN"),
     ("expiresAt", "Infinity", "Infinity"),
@@ -175,6 +183,9 @@ def credentials_text(**raw: str) -> bytes:
     ("refreshTokenExpiresAt", "1e400", "accepted"),
     ("refreshTokenExpiresAt", "9" * 400, "accepted"),
     ("refreshTokenExpiresAt", "-" + "9" * 400, "sign-in ended"),
+    ("refreshTokenExpiresAt", "9" * 5000, "accepted"),
+    ("refreshTokenExpiresAt", "-" + "9" * 5000, "sign-in ended"),
+    ("rateLimitTier", "9" * 5000, "accepted"),
     ("refreshTokenExpiresAt", "NaN", "NaN"),
     ("rateLimitTier", "Infinity", "Infinity"),
     ("rateLimitTier", '"\\ud800"', "accepted"),
@@ -218,6 +229,25 @@ def test_numbers_and_surrogates_are_named_findings_everywhere(field, raw, outcom
                              'Max account, or pass --expected-subscription with the intended value)')]
     else:
         assert problems == [] and lifetime.finding() is None
+
+
+@pytest.mark.parametrize("raw", ["1e400", "-1e400", "9" * 400, "9" * 5000, "-" + "9" * 5000],
+                         ids=["1e400", "-1e400", "400 digits", "5000 digits", "-5000 digits"])
+def test_a_number_beyond_a_double_is_shipped_as_json_the_cli_reads_back(tmp_path, raw):
+    """Before: the filtered credentials (and the minimal .claude.json) were re-encoded with
+    Python's ``Infinity``, which is not JSON: the pod's CLI could not read its own session."""
+    text = json.dumps({"claudeAiOauth": oauth_entry(expiresAt="@@"), "mcpOAuth": {"n": ["@@"]}})
+    shipped, _ = credentials_to_ship(Secret(text.replace('"@@"', raw).encode()), keep_other_keys=False)
+    config = tmp_path / ".claude.json"
+    config.write_text(json.dumps({"oauthAccount": {"emailAddress": "a@example.com", "n": "@@"}}).replace('"@@"', raw))
+    minimal, _ = minimal_global_config(config)
+    for blob, path in ((shipped.reveal(), ".claudeAiOauth.expiresAt"), (minimal.reveal(), ".oauthAccount.n")):
+        assert b"Infinity" not in blob
+        script = f"let d=JSON.parse(require('fs').readFileSync(0,'utf8')); process.stdout.write(String(d{path}))"
+        read = subprocess.run(["node", "-e", script],
+                              input=blob, capture_output=True, check=False)
+        assert read.returncode == 0, read.stderr
+        assert read.stdout.decode() == ("-Infinity" if raw.startswith("-") else "Infinity")
 
 
 def test_iso_utc_of_a_moment_no_calendar_holds_is_none():
@@ -454,3 +484,70 @@ def test_a_tracked_name_that_is_now_a_fifo_does_not_hang_the_git_scan(tmp_path):
 
     os.mkfifo(tmp_path / "secret.yaml")
     assert _working_copy(tmp_path, "secret.yaml") is None
+
+
+def _bind_mount(source: Path, target: Path) -> bool:
+    """Bind-mount ``source`` on ``target`` (Linux, root); False where that is impossible."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return False
+    target.mkdir()
+    return subprocess.run(["mount", "--bind", str(source), str(target)], check=False,
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bind mounts: Linux only")
+def test_a_new_file_in_a_bind_mount_of_the_session_directory_is_refused(tmp_path, stand_in_home):
+    """Before: a path through a bind mount of the profile passed both the string and the realpath
+    comparison, so the Secret was written into the session directory."""
+    profile = ProfileBuilder(stand_in_home / ".claude").create()
+    mounted = tmp_path / "mounted-profile"
+    if not _bind_mount(profile.dir, mounted):
+        pytest.skip("bind mounts need root")  # the inode comparison below is what matters
+    try:
+        location = discover(str(profile.dir), {"HOME": str(stand_in_home)}, "linux")
+        for out in (mounted / "settings.json", mounted / "new" / "secret.yaml"):
+            problem = secret_out_problem(out, location, (), stand_in_home)
+            assert problem is not None, out
+            assert f"--secret-out {out} is inside the session directory {profile.dir}" in problem
+        assert secret_out_problem(tmp_path / "secret.yaml", location, (), stand_in_home) is None
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_a_directory_destination_is_refused_before_any_check_with_a_file_in_it(tmp_path, stand_in_home):
+    """Before: every check ran (the test prompt included), then the write failed with "Is a
+    directory" and the remedy "free disk space"."""
+    profile = ProfileBuilder(stand_in_home / ".claude").create()
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    result = run_render_secret("--claude-config-dir", str(profile.dir), "--claude-bin", str(tmp_path / "no-cli"),
+                               "--reports-dir", str(tmp_path / "reports"), "--secret-out", str(deploy),
+                               env=render_env(stand_in_home), timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 2, text
+    assert f"--secret-out {deploy} is a directory" in text
+    assert f"--secret-out {deploy / 'claude-session-tokens.yaml'}" in text
+    assert "Traceback" not in text and list(deploy.iterdir()) == []
+
+
+@posix_only
+@pytest.mark.parametrize("kind", ["fifo", "character device"])
+def test_a_special_file_destination_is_refused_not_replaced_by_the_tokens(tmp_path, stand_in_home, kind):
+    """Before: --secret-out /dev/null (or a FIFO) was replaced by a regular file holding the Secret
+    (as root, the system's own /dev/null). A copy of /dev/null (mknod, root) stands in for it."""
+    profile = ProfileBuilder(stand_in_home / ".claude").create()
+    out = tmp_path / "null"
+    if kind == "fifo":
+        os.mkfifo(out)
+    elif os.geteuid() == 0:
+        os.mknod(out, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    else:
+        pytest.skip("mknod needs root")
+    result = run_render_secret("--claude-config-dir", str(profile.dir), "--claude-bin", str(tmp_path / "no-cli"),
+                               "--reports-dir", str(tmp_path / "reports"), "--secret-out", str(out),
+                               env=render_env(stand_in_home), timeout=60)
+    text = result.stdout + result.stderr
+    assert result.returncode == 2, text
+    assert f"--secret-out {out} is a special file (a device, FIFO or socket)" in text
+    assert "--dry-run" in text and "Traceback" not in text
+    assert not stat.S_ISREG(os.lstat(out).st_mode)

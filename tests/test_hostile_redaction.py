@@ -8,12 +8,12 @@ summary.md must show its words without any canary.
 from __future__ import annotations
 
 import pytest
-
-from claude_session_tokens.redaction import FRAGMENT, environment_secrets, redact
-from claude_session_tokens.secret import Secret
 from helpers.fake_claude import FakeClaude
 from helpers.leaks import assert_no_leak
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
+
+from claude_session_tokens.redaction import FRAGMENT, environment_secrets, redact
+from claude_session_tokens.secret import Secret
 
 API_KEY = "sk-ant-api03-CANARYenvKEY0123456789abcdefghijklmnop"
 PROXY = "http://proxyuser:CANARYproxyPW@127.0.0.1:9"
@@ -74,6 +74,28 @@ def test_the_text_is_masked_before_it_is_shortened():
     text = redact(b"x" * 290 + CANARY_ACCESS.encode(), [Secret(CANARY_ACCESS)])
     assert "sk-ant" in text or "***" in text
     assert not any(fragment in text for fragment in _fragments(CANARY_ACCESS))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_a_token_in_utf16_is_masked_known_or_not(encoding):
+    """Before: a NUL beside every character hid the token from every rule, and the text showed
+    it whole with a "?" between its characters."""
+    said = f"echo: {CANARY_ACCESS} end".encode(encoding)
+    for known in ([Secret(CANARY_ACCESS)], []):
+        text = redact(said, known).replace("?", "").replace("\ufffd", "")
+        assert CANARY_MARKER not in text, (encoding, known != [])
+    piece = CANARY_ACCESS[15:45].encode(encoding)  # no longer token-shaped: the known fragment
+    text = redact(b"near " + piece, [Secret(CANARY_ACCESS)]).replace("?", "")
+    assert CANARY_MARKER not in text and "near" in text
+
+
+def test_a_basic_authorization_header_is_masked():
+    """Before: the base64 user:password of a Proxy-Authorization header was shown as it was."""
+    import base64
+
+    header = b"Proxy-Authorization: Basic " + base64.b64encode(b"proxyuser:CANARYproxyPW")
+    assert redact(header + b"\r\n407") == "Proxy-Authorization: Basic ***?\n407"
+    assert redact(b"basic auth is not supported") == "basic auth is not supported"
 
 
 # --- the whole path: terminal, JUnit, summary.md ------------------------------------------------

@@ -186,3 +186,45 @@ def test_a_copy_whose_pid_was_reused_is_stale(tmp_path):
     removed, where = temp_copies.remove_stale(str(tmp_path))
     assert where == tmp_path and live.exists()
     assert removed == (1 if LINUX else 0) and reused.exists() != LINUX
+
+
+STOPPED_IN_THE_HAND_OFF = """\
+import os, signal, sys, time
+from claude_session_tokens import render, render_cli
+real = render.hand_off
+def stopped(*args, **kwargs):  # the Secret is on disk now; SIGTERM arrives before the copy goes
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+    return real(*args, **kwargs)
+render.hand_off = stopped
+sys.exit(render_cli.main())
+"""
+
+
+def test_sigterm_after_the_secret_was_written_says_it_was_written(profile, tmp_path):
+    """Before: a stop during the hand-off (after the write) said "Stopped by SIGTERM; nothing was
+    written." and "any earlier Secret file was left as it was", while the new Secret had replaced it."""
+    profile.create()
+    fake = FakeClaude(tmp_path / "fake-bin")
+    secret = tmp_path / "deploy" / "secrets" / "claude.yaml"
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(EARLIER_SECRET)
+    script = tmp_path / "stopped_in_the_hand_off.py"
+    script.write_text(STOPPED_IN_THE_HAND_OFF)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE_"))}
+    env.update(fake.env(), PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
+    done = subprocess.run([sys.executable, str(script), f"--claude-config-dir={profile.dir}",
+                           f"--claude-bin={fake.bin}", f"--secret-out={secret}", f"--reports-dir={tmp_path / 'out'}",
+                           "--hand-off"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, check=False)
+    text = done.stdout + done.stderr
+    assert done.returncode == 143, text[-3000:]
+    assert secret.read_bytes() != EARLIER_SECRET  # the new Secret is there
+    assert "nothing was written" not in text and "left as it was" not in text, text[-3000:]
+    assert f"{secret}" in done.stdout  # the summary names the Secret it wrote
+    assert "This machine still holds the same session" in done.stdout  # the hand-off did not happen
+    assert ("Stopped by SIGTERM after the Secret above was written; the hand-off did not run: this machine "
+            "still holds the session.") in done.stdout
+    assert profile.credentials.exists()
+    assert "Traceback" not in text
+    assert_no_leak(text, "the output")

@@ -27,6 +27,7 @@ from claude_session_tokens.credentials import (
 from claude_session_tokens.discovery import discover
 from claude_session_tokens.findings import FindingError
 from claude_session_tokens.lifetime import assess, now_ms
+from claude_session_tokens.payload import credentials_to_ship
 from claude_session_tokens.secret import Secret
 
 pytestmark = pytest.mark.realcli
@@ -71,6 +72,10 @@ FORMS = {  # name: (bytes, what the pinned CLI does)
     "lone surrogate in a field the checks do not judge": (with_raw("rateLimitTier", '"\\ud800"'), "accepted"),
     "refreshTokenExpiresAt a string": (plain(refreshTokenExpiresAt="later"), "accepted"),
     "refreshTokenExpiresAt 400 digits": (with_raw("refreshTokenExpiresAt", "9" * 400), "accepted"),
+    # more digits than Python's int() converts by default (4300): JSON.parse reads Infinity
+    "expiresAt 5000 digits": (with_raw("expiresAt", "9" * 5000), "accepted"),
+    "expiresAt a hex string beyond a double": (plain(expiresAt="0x" + "f" * 400), "accepted"),
+    "refreshTokenExpiresAt 5000 digits": (with_raw("refreshTokenExpiresAt", "9" * 5000), "accepted"),
 }
 
 
@@ -148,3 +153,21 @@ def test_the_whole_suite_passes_on_forms_the_cli_accepts_with_a_warning(checks, 
     assert "subscriptionType is missing or null" in run.output
     assert profile.snapshot() == before
     assert "CANARY" not in run.output
+
+
+@pytest.mark.parametrize("raw", ["1e400", "9" * 5000], ids=["1e400", "5000 digits"])
+def test_a_number_beyond_a_double_still_signs_in_once_the_other_entries_are_left_out(workdir, raw):
+    """The Secret carries only claudeAiOauth when the file has other entries, re-encoded. Before:
+    Python wrote the Infinity it read from 1e400 as ``Infinity``, which JSON.parse refuses, so the
+    shipped file signed the pod's CLI out ("Not logged in"); 5000 digits were refused outright."""
+    blob = json.dumps({"claudeAiOauth": oauth_entry(expiresAt="@@RAW@@"), "mcpOAuth": {"s": {"t": "@@RAW@@"}}})
+    blob = blob.replace('"@@RAW@@"', raw).encode()
+    shipped, notes = credentials_to_ship(Secret(blob), keep_other_keys=False)
+    assert notes and b"Infinity" not in shipped.reveal()
+    assert checks_verdict(shipped.reveal()) == "accepted"
+    profile = ProfileBuilder(workdir / "cfg").create()
+    profile.write_credentials(shipped.reveal())
+    with MessagesAPI(accept=CANARY_ACCESS) as api:
+        run = run_prompt(profile.dir, clean_environment(workdir / "home", ANTHROPIC_BASE_URL=api.url), workdir / "work")
+    assert run.returncode == 0 and run.text == "ok", run.text
+    assert set(api.bearer_tokens()) == {CANARY_ACCESS}

@@ -7,17 +7,21 @@ not do on demand (a translated message, a hang).
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
 import pytest
+from helpers.render_support import git, make_repo
 
 from claude_session_tokens import git_safety
 from claude_session_tokens.git_safety import (
-    SCAN_FAILED, check_destination, git_environment, tracked_session_secrets,
+    SCAN_FAILED,
+    check_destination,
+    git_environment,
+    tracked_session_secrets,
 )
 from claude_session_tokens.render import git_refusal
-from helpers.render_support import git, make_repo
 
 SECRET = """apiVersion: v1
 kind: Secret
@@ -142,7 +146,7 @@ def test_a_hanging_git_is_explained_with_a_command(tmp_path, monkeypatch):
     verdict = check_destination(target)
     assert not verdict.safe and "did not answer within 0.5 s" in verdict.note
     refusal = git_refusal(target)
-    assert f'git -C "{tmp_path}" rev-parse --show-toplevel' in refusal.remedy
+    assert f"git -C {shlex.quote(str(tmp_path))} rev-parse --show-toplevel" in refusal.remedy
     assert "--secret-out" in refusal.remedy
     found, note = tracked_session_secrets(tmp_path)
     assert found == [] and note.startswith(SCAN_FAILED) and "did not answer" in note

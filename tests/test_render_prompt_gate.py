@@ -6,13 +6,15 @@ The fake CLI records every ``-p`` call, so "the CLI was never asked" can be asse
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
-from claude_session_tokens import gate
-from claude_session_tokens.plugin import CHECKS_DIR
 from helpers.fake_claude import FakeClaude
 from helpers.foundation import assert_no_canary
 from helpers.render_support import make_repo
+
+from claude_session_tokens import gate
+from claude_session_tokens.plugin import CHECKS_DIR
 
 PROMPT = "test_prompt_answers_on_what_ships"
 PROMPT_FILE = "test_40_test_prompt.py"
@@ -141,7 +143,7 @@ def test_a_dry_run_still_fails_on_a_committed_secret_beside_the_destination(chec
         git_check = run.testcases()["test_secret_cannot_be_committed"]
         assert git_check.outcome == "failed", run.output
         assert f"k8s/claude-old.yaml is tracked by git in {repo.resolve()}" in git_check.message
-        assert f'git -C "{repo.resolve()}" rm --cached -- "k8s/claude-old.yaml"' in git_check.message
+        assert f"git -C {shlex.quote(str(repo.resolve()))} rm --cached -- k8s/claude-old.yaml" in git_check.message
         assert fake.events("prompt") == []
         assert not target.exists()
 

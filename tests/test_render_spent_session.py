@@ -59,9 +59,11 @@ def test_render_secret_summary_says_the_session_is_spent(profile, tmp_path):
                                "--secret-out", str(tmp_path / "a-file" / "s.yaml"), env=env)
     assert result.returncode == 1
     assert "No Secret was rendered" in result.stderr  # the failure goes to standard error
-    assert "your session on this machine is spent; run python render_secret.py --fresh-login." in result.stderr
+    assert ("your session on this machine is spent; run python render_secret.py --fresh-login "
+            f"--claude-config-dir {profile.dir} --claude-bin {fake.bin}.") in result.stderr
     # render_secret.py spells the remedies with its own command (the options are the same)
-    assert "fix: python render_secret.py --fresh-login   (after fixing what is listed: " in result.stderr
+    assert (f"fix: python render_secret.py --fresh-login --claude-config-dir {profile.dir} --claude-bin {fake.bin}"
+            "   (after fixing what is listed: ") in result.stderr
     assert "pytest checks" not in result.stdout + result.stderr
     # the details are shown under the failure, the spent session first
     wrong = result.stderr.split("What went wrong:")[1]

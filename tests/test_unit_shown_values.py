@@ -116,7 +116,23 @@ def test_a_secret_cut_at_the_shown_length_is_still_masked():
     ("https://gw.example/v1", "https://gw.example/v1"),
     ("http://h:99999999/", "(unparsable URL)"),
     ("http://[::1", "(unparsable URL)"),
+    # a proxy without a scheme (curl reads it as http://): before, shown with its password
+    ("proxyuser:CANARYpw@proxy.corp:3128", "***@proxy.corp:3128"),
+    ("proxy.corp:3128", "proxy.corp:3128"),
+    ("http://u:CANARYpw@[::1]:8080/x", "http://***@[::1]:8080/x"),  # the IPv6 host keeps its brackets
+    ("http://u:p@ss:CANARY@proxy:3128", "http://***@proxy:3128"),
 ])
 def test_shown_url_drops_credentials_query_and_fragment(url, expected):
     assert child_env.shown_url(url) == expected
     assert CANARY_MARKER not in child_env.shown_url(url)
+
+
+def test_a_401_through_a_scheme_less_proxy_names_it_without_its_password():
+    from claude_session_tokens.prompt import intermediaries
+
+    via = intermediaries({"HTTPS_PROXY": "proxyuser:CANARYpw@proxy.corp:3128"})
+    assert via == (("HTTPS_PROXY", "***@proxy.corp:3128"),)
+    said = judge(Completed(("claude",), 1, '{"type":"result","is_error":true,"api_error_status":401,'
+                           '"result":"401"}', "", 0.5, False), 10, via=via).finding
+    assert CANARY_MARKER not in said.message() and "proxyuser" not in said.message()
+    assert "curl -sI proxy.corp:3128" in str(said.remedy)
