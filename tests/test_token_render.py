@@ -211,3 +211,12 @@ def test_an_unreachable_api_fails_fast_with_the_network_remedy(world):
     assert "could not reach the Claude API" in text and "check the network: curl -sI http://127.0.0.1:" in text
     assert "--oauth-token-file FILE" in text
     assert not api.requests and not world.secret.exists()
+
+
+def test_the_suites_own_remedies_repeat_the_token_file(tmp_path):
+    from claude_session_tokens import remedy
+    from claude_session_tokens.session import SessionUnderTest
+
+    settings = Settings(oauth_token_file=str(tmp_path / "token.txt"), project_root=PROJECT_ROOT)
+    spelling = remedy.spelling_for(SessionUnderTest(settings, environ={"HOME": str(tmp_path)}), PROJECT_ROOT)
+    assert ("--oauth-token-file", str(tmp_path / "token.txt")) in spelling.suite_options
