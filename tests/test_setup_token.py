@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import stat
 import sys
 
@@ -177,6 +178,8 @@ def test_pytest_checks_front_door_captures_the_token_too(setup_token_world, tmp_
     assert all(b == SETUP_TOKEN for b in api.bearer_tokens())
     cases = run.testcases()
     assert cases["test_fresh_login"].outcome == "passed" and cases["test_fresh_login"].prop("token_fingerprint")
+    # the CLI drew at the new width: the masked token continues on a line of its own
+    assert re.search(r"\n(?:\x1b\[[0-9;]*[A-Za-z])*\*{10,}", run.stdout), "the token did not wrap at 46 columns"
     manifest = yaml.safe_load((tmp_path / "secrets" / "t.yaml").read_text())
     assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
 
@@ -196,3 +199,19 @@ def test_ctrl_c_typed_during_setup_token_stops_it_and_writes_nothing(setup_token
     assert "Interrupted: no token was captured" in run.stdout
     assert modes.before == modes.after
     assert not proxy.code_exchanges and not (tmp_path / "secrets").exists()
+
+
+@POSIX_ONLY
+def test_a_terminal_resized_during_setup_token_still_gives_the_whole_token(setup_token_world, tmp_path):
+    _, env, proxy, api = setup_token_world
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(RENDER_SECRET), "--setup-token", "--claude-bin", str(REAL_CLAUDE),
+           "--reports-dir", str(out / "reports"), "--secret-out", str(tmp_path / "secrets" / "t.yaml")]
+    keys = ((b"prompted", (40, 46)), (b"prompted", b"pasted-code#pasted-state"), (b"-state", b"\r"))
+    run = run_in_terminal(cmd, out, ROOT, env=env, code=None, keys=keys, size=(40, 200), timeout=150)
+    assert_no_leak(run.every_text(), "the terminal during --setup-token", CANARIES)
+    assert run.ret == 0, run.stdout[-3000:]
+    # the CLI drew at the new width: the masked token continues on a line of its own
+    assert re.search(r"\n(?:\x1b\[[0-9;]*[A-Za-z])*\*{10,}", run.stdout), "the token did not wrap at 46 columns"
+    manifest = yaml.safe_load((tmp_path / "secrets" / "t.yaml").read_text())
+    assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
