@@ -456,6 +456,8 @@ def test_fresh_login_shows_pytests_report_then_the_summary_and_the_table_once(fa
     assert run.stdout.count("FR-003  PASS") == 1, run.stdout
     assert run.stdout.index("FR-003  PASS") < run.stdout.index("Secret claude-session-tokens (yaml")
     assert "Login successful." in run.stdout
+    after_login = run.stdout.split("Login successful.", 1)[1]
+    assert after_login.index(f"python render_secret.py {__version__}") < after_login.index("FR-003  PASS")  # header first
 
 
 @needs_pty
