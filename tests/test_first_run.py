@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -408,6 +409,17 @@ def test_one_root_cause_is_shown_once_with_the_blocked_checks_counted(render, pr
     assert "7 checks blocked: the credentials file is missing (test_13_credentials_regular_file, " in err
     assert err.count("fix: ") == 1
     assert "No Secret was rendered" in err and "No Secret was rendered" not in result.stdout
+
+
+def test_a_missing_session_directory_is_the_one_root_cause(render, profile):
+    """No directory at all: the credentials checks name the directory, not a missing file of it."""
+    shutil.rmtree(profile.dir)
+    result = render()
+    assert result.returncode == 1
+    err = result.stderr
+    assert err.count("fix: ") == 1, err
+    assert "The credentials file is missing" not in err
+    assert f"9 checks blocked: the session directory {profile.dir} does not exist" in err
 
 
 def test_a_successful_run_still_shows_its_warnings_and_their_fixes(render, profile):
