@@ -508,12 +508,17 @@ def run(argv: Sequence[str] | None = None) -> int:
                                                        and result.hand_off is None))
             failures = failure_lines(config)
             quiet = quiet_lines(config, ret, result)
+            head = header_lines(config) if config is not None else []
     said = "" if shown else pytest_out.getvalue().strip()
     signed_out = config is not None and getattr(config.stash.get(SESSION_KEY, None), "interrupted_after_logout", None)
     if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and said:
         lines.insert(0, said)
         quiet.insert(0, said)
     elif values.fresh_login and said and not signed_out and not values.quiet:
+        if head and lines[:len(head)] == head:  # the header first, as in every run
+            print("\n".join(head), file=human)
+            human.flush()
+            lines = lines[len(head):]
         print(said, file=sys.stderr)  # pytest's report (its table included), then the summary below
         sys.stderr.flush()
     rendered = result is not None and int(ret) == 0

@@ -9,10 +9,10 @@ needs it, so each check fails with the cause and remedy instead of a traceback.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .remedy import LOG_IN, suite
 from . import credentials as creds
 from .background import BackgroundCall
 from .discovery import SessionLocation, discover
@@ -21,8 +21,10 @@ from .listing import Entry, list_session_dir
 from .options import Settings
 from .payload import Payload, build_payload
 from .platforms import current_platform
+from .remedy import LOG_IN, suite
 from .secret import Secret
 from .session_files import grant_access_command, inspect_file
+from .sources import FileCredentialSource, InMissingDirectory
 
 
 class _Memo:
@@ -100,9 +102,14 @@ class SessionUnderTest:
     # --- where it is -------------------------------------------------------------------
     @property
     def location(self) -> SessionLocation:
-        return self._memo.get("location", lambda: discover(
-            self.settings.claude_config_dir, self.environ, self.platform,
-            self.settings.credentials_source))
+        def compute() -> SessionLocation:
+            found = discover(self.settings.claude_config_dir, self.environ, self.platform,
+                             self.settings.credentials_source)
+            if isinstance(found.credentials, FileCredentialSource) and inspect_file(found.config_dir).kind == "missing":
+                # one root cause, said once: the checks of the credentials name the missing directory
+                return replace(found, credentials=InMissingDirectory(found.credentials, self.directory_problem))
+            return found
+        return self._memo.get("location", compute)
 
     def directory_problem(self) -> Finding | None:
         """Why the session directory cannot be used, or None."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .findings import Finding, FindingError
 from .remedy import LOG_IN, RELOGIN, Remedy
@@ -87,3 +87,36 @@ def first_problem(source: CredentialSource) -> Finding | None:
     except FindingError as err:
         return err.finding
     return None
+
+
+@dataclass(frozen=True)
+class InMissingDirectory:
+    """A credentials file whose directory does not exist: its one cause is the missing directory,
+    so every check that needs the credentials names that (``problem`` builds the finding when asked)."""
+
+    source: FileCredentialSource
+    problem: Callable[[], Finding | None]
+
+    @property
+    def label(self) -> str:
+        return self.source.label
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    def presence_problem(self) -> Finding | None:
+        return self.problem() or self.source.presence_problem()
+
+    def shape_problem(self) -> Finding | None:
+        return None if self.problem() else self.source.shape_problem()
+
+    def emptiness_problem(self) -> Finding | None:
+        return None if self.problem() else self.source.emptiness_problem()
+
+    def read(self) -> Secret[bytes]:
+        problem = self.problem()
+        if problem:
+            raise FindingError(problem)
+        return self.source.read()
+

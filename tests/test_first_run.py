@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -410,6 +411,17 @@ def test_one_root_cause_is_shown_once_with_the_blocked_checks_counted(render, pr
     assert "No Secret was rendered" in err and "No Secret was rendered" not in result.stdout
 
 
+def test_a_missing_session_directory_is_the_one_root_cause(render, profile):
+    """No directory at all: the credentials checks name the directory, not a missing file of it."""
+    shutil.rmtree(profile.dir)
+    result = render()
+    assert result.returncode == 1
+    err = result.stderr
+    assert err.count("fix: ") == 1, err
+    assert "The credentials file is missing" not in err
+    assert f"9 checks blocked: the session directory {profile.dir} does not exist" in err
+
+
 def test_a_successful_run_still_shows_its_warnings_and_their_fixes(render, profile):
     profile.credentials.chmod(0o644)  # readable by others: a warning, not a blocker
     result = render()
@@ -456,6 +468,8 @@ def test_fresh_login_shows_pytests_report_then_the_summary_and_the_table_once(fa
     assert run.stdout.count("FR-003  PASS") == 1, run.stdout
     assert run.stdout.index("FR-003  PASS") < run.stdout.index("Secret claude-session-tokens (yaml")
     assert "Login successful." in run.stdout
+    after_login = run.stdout.split("Login successful.", 1)[1]
+    assert after_login.index(f"python render_secret.py {__version__}") < after_login.index("FR-003  PASS")  # header first
 
 
 @needs_pty
