@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import check_timeouts, gate, plugin, remedy
+from claude_session_tokens import check_timeouts, gate, plugin, remedy, token_stdin
 from claude_session_tokens.destination import run_destination_problem
 from claude_session_tokens.options import Settings
 from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
@@ -46,12 +46,16 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(settings.usage_problem())
     session = SessionUnderTest(settings)
     config.stash[_SESSION_KEY] = session
+    config.stash[plugin.KIND_KEY] = session.kind
+    ledger(config).not_applicable = dict(session.kind.requirements_na)
     # every remedy of this run is spelled for its front door, platform, CLI and profile
     config.stash[remedy.SPELLING_KEY] = remedy.spelling_for(session, PROJECT_ROOT)
     remedy.use(config.stash[remedy.SPELLING_KEY])
     destination = run_destination_problem(session)
     if destination:
         raise pytest.UsageError(destination)
+    if settings.oauth_token_file == "-":  # after the usage checks: a refused command line reads nothing
+        session.stdin_token = token_stdin.read_before_capture(config)
     reports = settings.reports_path()
     if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")
@@ -100,6 +104,8 @@ def _record_run_properties(request: pytest.FixtureRequest, record_testsuite_prop
     if _SESSION_KEY in request.config.stash:
         for name, value in request.config.stash[_SESSION_KEY].describe():
             record_testsuite_property(name.replace(" ", "_"), value)
+        for rid, reason in ledger(request.config).not_applicable.items():
+            record_testsuite_property(f"{rid}_not_applicable", reason)
 
 
 @pytest.fixture

@@ -28,6 +28,13 @@ later checks judging what is really on disk (the credentials are missing), the t
 is not run on the logged-out tokens, and the terminal's settings are restored. Its own time
 limit follows ``--login-timeout``, so pytest-timeout's 600 s never cuts a longer one.
 
+With ``--setup-token`` this check runs ``claude setup-token`` instead, in your terminal, with
+the same refusals (``CI``, no terminal, a background job) and the same ``--login-timeout``: the
+CLI runs on a pseudo-terminal the suite owns, your keys are relayed to it, and what it prints
+is shown with every token masked; the token is captured from that output (joined across the
+terminal's line wraps) and verified like a token file. Nothing on your machine is changed: the
+CLI runs with an empty temporary config dir, and the token is stored only in the Secret.
+
 This is the one check that changes your profile, because you asked for a fresh login.
 
 Fix: ``pytest checks --fresh-login`` in an interactive terminal; or by hand
@@ -38,10 +45,16 @@ import pytest
 
 from claude_session_tokens.login import RUN_IT, attached_terminal, fresh_login
 from claude_session_tokens.plugin import skip_by_design
+from claude_session_tokens.setup_token import capture
 
 
 @pytest.mark.requirement("FR-001", "FR-002", "SC-001", "US1.1", "US1.3")
 def test_fresh_login(claude_session, request, record_property):
+    if claude_session.settings.setup_token:
+        outcome = capture(claude_session, lambda: attached_terminal(request.config))
+        record_property("login_seconds", f"{outcome.seconds:.1f}")
+        record_property("token_fingerprint", outcome.fingerprint)
+        return
     if not claude_session.settings.fresh_login:
         skip_by_design(f"fresh login not requested; to log out and in again first, run: {RUN_IT}")
     outcome = fresh_login(claude_session, lambda: attached_terminal(request.config))

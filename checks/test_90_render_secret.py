@@ -28,6 +28,12 @@ If the test prompt refreshed the tokens and the Secret is still not written, the
 so first: the session on this machine is then spent (refresh tokens are single-use), and the
 way on is ``pytest checks --fresh-login``.
 
+With a setup-token token (``--oauth-token-file``, ``--setup-token``) the Secret is
+``claude-oauth-token`` (or ``--secret-name``) in ``secrets/claude-oauth-token.yaml``, with one key,
+``CLAUDE_CODE_OAUTH_TOKEN``, holding exactly the token's bytes (no newline), as
+``kubectl create secret generic claude-oauth-token --from-file=CLAUDE_CODE_OAUTH_TOKEN=<file>``
+would; its annotations say when it was captured, its estimated expiry and a short fingerprint.
+
 Fix: the failure lists what blocked the Secret; fix those and run ``pytest checks`` again.
 """
 
@@ -58,6 +64,11 @@ def test_render_secret(claude_session, secret_gate, request, record_property):
     record_property("secret_keys", ", ".join(f"{k} ({n} bytes)" for k, n in result.sizes.items()))
     lines = [f"Secret {result.namespace}/{result.name}: {where}"]
     lines += [f"  {key}: {size} bytes" for key, size in result.sizes.items()]
+    if result.credential_kind == "setup-token":
+        lines.append(f"  token fingerprint: {result.info.token_fingerprint}; expected end: "
+                     f"{iso_utc(result.info.estimated_expires_at)} (estimate: capture + 365 days)")
+        record_section("Kubernetes Secret (FR-006)", lines)
+        return
     expires = iso_utc(result.info.access_token_expires_at_ms) or "not stated (no usable expiresAt)"
     lines.append(f"  access token expires: {expires} (the pod's CLI refreshes it)")
     if result.info.sign_in_expires_at_ms:

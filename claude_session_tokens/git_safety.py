@@ -29,7 +29,7 @@ import yaml
 from .findings import FindingError
 from .session_files import read_bounded
 
-SESSION_KEYS = (".credentials.json",)
+SESSION_KEYS = (".credentials.json", "CLAUDE_CODE_OAUTH_TOKEN")  # session files; a setup-token token
 SCAN_LIMIT = 4 * 1024 * 1024  # bytes read per tracked file; a Secret is at most ~1.4 MiB of text
 GIT_TIMEOUT = 30
 SCAN_FAILED = "git could not list the tracked files of"  # how tracked_session_secrets' note starts then

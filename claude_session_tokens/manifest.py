@@ -33,6 +33,9 @@ class SecretInfo:
     sign_in_expires_at_ms: int | None = None
     cli_version: str | None = None
     fingerprint: str | None = None
+    # setup-token mode: the token states no expiry; capture + 365 days (token_mode.py)
+    estimated_expires_at: datetime | None = None
+    token_fingerprint: str | None = None
 
 
 def iso_utc(moment: datetime | int | None) -> str | None:
@@ -54,6 +57,15 @@ def encode_data(payload: Payload) -> dict[str, str]:
 
 
 def annotations(info: SecretInfo) -> dict[str, str]:
+    if info.token_fingerprint:  # one setup-token token: nothing is refreshed, nothing expires by the file
+        values = {
+            "credential-kind": "setup-token",
+            "captured-at": iso_utc(info.captured_at),
+            "claude-cli-version": info.cli_version,
+            "estimated-expiry": iso_utc(info.estimated_expires_at),  # an estimate: capture + 365 days
+            "token-fingerprint": info.token_fingerprint,
+        }
+        return {ANNOTATION_PREFIX + k: v for k, v in values.items() if v}
     values = {
         "captured-at": iso_utc(info.captured_at),
         "claude-cli-version": info.cli_version,

@@ -163,6 +163,13 @@ OPTIONS: tuple[Option, ...] = (
            action="append", metavar="FILE"),
     Option("--keep-credential-keys", "Keep other top-level entries of .credentials.json (mcpOAuth, "
            "...) in the Secret instead of only claudeAiOauth.", action="store_true"),
+    # setup-token mode (credential_kind.py): one long-lived token instead of the session files
+    Option("--oauth-token-file", "Render a 'claude setup-token' token instead of the session files: read it "
+           "from PATH ('-': standard input, a pipe or a redirected file; never pass the token itself on the "
+           "command line). Secret default: claude-oauth-token, key CLAUDE_CODE_OAUTH_TOKEN.", metavar="PATH"),
+    Option("--setup-token", "Run 'claude setup-token' in your terminal and capture the token it prints "
+           "(shown masked, never again in full); then verify and render it as with --oauth-token-file.",
+           action="store_true"),
     # reports
     Option("--reports-dir", "Where summary.md (and, unless --junitxml says otherwise, junit.xml) "
            "are written (default: reports/ in the project).", metavar="DIR"),
@@ -207,7 +214,14 @@ class Settings:
     include: tuple[str, ...] = _default("include")
     keep_credential_keys: bool = _default("keep_credential_keys")
     reports_dir: str | None = _default("reports_dir")
+    oauth_token_file: str | None = _default("oauth_token_file")
+    setup_token: bool = _default("setup_token")
     project_root: Path = Path(".")
+
+    def __post_init__(self) -> None:
+        from .credential_kind import SESSION_SECRET_NAME, for_settings
+        if self.secret_name == SESSION_SECRET_NAME:  # the default: each credential kind has its own
+            object.__setattr__(self, "secret_name", for_settings(self).default_secret_name)
 
     @classmethod
     def from_values(cls, get: Callable[[str], Any], project_root: Path) -> "Settings":
@@ -219,7 +233,8 @@ class Settings:
         """Why these options cannot be used together, or None."""
         if self.hand_off and self.dry_run:
             return NOT_WITH_DRY_RUN
-        return None
+        from .credential_kind import usage_problem
+        return usage_problem(self)
 
     def reports_path(self) -> Path:
         return Path(self.reports_dir) if self.reports_dir else self.project_root / "reports"

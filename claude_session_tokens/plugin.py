@@ -110,6 +110,8 @@ class Ledger:
     deselected: list[str] = field(default_factory=list)
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
     run_properties: list[tuple[str, str]] = field(default_factory=list)
+    # requirement -> why it does not apply to this run's credential kind (credential_kind.py)
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     def record(self, nodeid: str, outcome: str, message: str = "", remedy: str = "",
                details: tuple[str, ...] = ()) -> None:
@@ -121,8 +123,11 @@ class Ledger:
             verdict.details = tuple(details) or verdict.details
 
     def requirement_status(self, requirement: str) -> tuple[str, str]:
-        """(PASS/FAIL/SKIP/NOT RUN, note) for one requirement over all checks tagged with it."""
-        tagged = [v for v in self.verdicts.values() if requirement in v.requirements]
+        """(PASS/FAIL/SKIP/NOT RUN/N/A, note) for one requirement over all checks tagged with it."""
+        if requirement in self.not_applicable:  # never PASS: nothing was proven about it
+            return "N/A", self.not_applicable[requirement]
+        tagged = [v for v in self.verdicts.values() if requirement in v.requirements
+                  and not (v.outcome == "skipped by design" and v.message.startswith(NOT_APPLICABLE))]
         outcomes = {v.outcome for v in tagged}
         failed = [v for v in tagged if v.outcome in ("failed", "error")]
         if failed:
@@ -163,10 +168,14 @@ LEGEND = {
     READY: "READY: not done in this run, but shown to be possible: the claude CLI has the commands "
            "(FR-001 'claude auth logout', FR-002 'claude auth login'); the fresh login itself was not "
            "requested (--fresh-login)",
+    "N/A": "N/A: does not apply to a setup-token token (--oauth-token-file, --setup-token): nothing was proven "
+           "about it, and it does not block the Secret; the reason is given per requirement",
 }
 
 
 LEDGER_KEY = pytest.StashKey[Ledger]()
+KIND_KEY = pytest.StashKey[object]()  # the run's credential_kind.CredentialKind
+NOT_APPLICABLE = "N/A: "
 
 
 def ledger(config: pytest.Config) -> Ledger:
@@ -265,6 +274,10 @@ def _guarded(item: pytest.Item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
+    kind = item.config.stash.get(KIND_KEY, None)
+    reason = kind.check_not_applicable(Path(str(item.path)).name) if kind is not None and is_check(item) else None
+    if reason:
+        skip_by_design(NOT_APPLICABLE + reason)
     return (yield from _guarded(item))
 
 
@@ -298,6 +311,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, SkippedByDesign):
         _add_property(item, report, "skipped_by_design", str(exc.msg))
+        if str(exc.msg).startswith(NOT_APPLICABLE):
+            _add_property(item, report, "not_applicable", str(exc.msg).removeprefix(NOT_APPLICABLE))
         book.record(item.nodeid, "skipped by design", str(exc.msg))
     elif report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -249,6 +249,9 @@ def spelling_for(session, project_root: Path) -> Spelling:
         options.append(("--claude-bin", claude if via == "--claude-bin" else settings.claude_bin))
     if settings.credentials_source != "auto":
         options.append(("--credentials-source", settings.credentials_source))
+    token_file = getattr(settings, "oauth_token_file", None)
+    if token_file:  # setup-token mode: running again without it would judge the session files instead
+        options.append(("--oauth-token-file", token_file))
     return Spelling(front_door=front_door(), windows=is_windows(session.platform), claude=claude,
                     config_dir=config_dir, suite_options=tuple(options))
 

@@ -47,6 +47,7 @@ class RenderResult:
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
     hand_off: HandOff | None = None  # None: --hand-off not given (or nothing was written)
+    credential_kind: str = "session files"  # or "setup-token" (credential_kind.py)
 
 
 def cli_version(session: Any) -> str | None:
@@ -104,14 +105,19 @@ def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
     """Build and validate the Secret from ``session.payload``; raises :class:`FindingError`."""
     settings = session.settings
     payload: Payload = session.payload
-    oauth = verified_again(payload, settings.expected_subscription, settings.min_validity)
-    info = SecretInfo(
-        captured_at=captured_at or datetime.now(timezone.utc),
-        access_token_expires_at_ms=None if oauth.expiry_unknown else oauth.expires_at_ms,
-        sign_in_expires_at_ms=oauth.refresh_token_expires_at_ms,
-        cli_version=cli_version(session),
-        fingerprint=oauth.fingerprint,
-    )
+    token_mode = getattr(getattr(session, "kind", None), "is_token", False)
+    if token_mode:
+        from .token_mode import secret_info
+        info = secret_info(session, payload, captured_at, cli_version(session))
+    else:
+        oauth = verified_again(payload, settings.expected_subscription, settings.min_validity)
+        info = SecretInfo(
+            captured_at=captured_at or datetime.now(timezone.utc),
+            access_token_expires_at_ms=None if oauth.expiry_unknown else oauth.expires_at_ms,
+            sign_in_expires_at_ms=oauth.refresh_token_expires_at_ms,
+            cli_version=cli_version(session),
+            fingerprint=oauth.fingerprint,
+        )
     manifest = build_secret(payload, settings.secret_name, settings.namespace, info)
     version = validate_secret(manifest, data_size(payload), settings.kubernetes_version)
     text = serialise(manifest, settings.secret_format)
@@ -120,6 +126,7 @@ def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
         text=text, name=settings.secret_name,
         namespace=settings.namespace, fmt=settings.secret_format, sizes=payload.sizes(), info=info,
         kubernetes_version=version, notes=list(payload.notes),
+        credential_kind="setup-token" if token_mode else "session files",
     )
 
 

@@ -31,6 +31,7 @@ from .earlier_secret import EarlierSecret, read_earlier, sibling
 from .handoff import OPTION as HAND_OFF
 from .lifetime import EXAMPLE, pod_can_refresh_until
 from .manifest import iso_utc
+from .credential_kind import TOKEN_MODE_HINT
 from .options import OPTIONS, Settings
 from .platforms import is_windows
 from .plugin import (
@@ -123,7 +124,7 @@ def table_lines(book: Ledger) -> list[str]:
     lines = ["Requirements:"]
     for rid, title, status, note in book.table():
         lines.append(f"  {rid}  {status:<7}  {title}")
-        if note and status in ("SKIP", "NOT RUN", "READY"):
+        if note and status in ("SKIP", "NOT RUN", "READY", "N/A"):
             lines.append(f"           note: {note.splitlines()[0]}")
     legend = book.legend()
     if legend:
@@ -217,6 +218,9 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
     lines = ["", f"Secret {result.name} ({result.fmt}, validated for Kubernetes {result.kubernetes_version}): {where}"]
     width = max(len(k) for k in result.sizes)
     lines += [f"  {key:<{width}}  {size} bytes" for key, size in result.sizes.items()]
+    if getattr(result, "credential_kind", "") == "setup-token":
+        from .token_mode import secret_lines as token_secret_lines
+        return lines + token_secret_lines(result)
     for line in (_expiry_line("access token expires", result.info.access_token_expires_at_ms, now),
                  _expiry_line("sign-in expires", result.info.sign_in_expires_at_ms, now)):
         if line:
@@ -278,6 +282,9 @@ def apply_command(result: Any, windows: bool, source: str) -> str:
 
 
 def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
+    if getattr(result, "credential_kind", "") == "setup-token":
+        from .token_mode import next_step_lines as token_next_steps
+        return token_next_steps(result, windows, argv)
     lines = ["", "Next:"]
     if result.dry_run:
         lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
@@ -291,6 +298,7 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
         "  In the pod, keep the session on a writable persistent volume, seeded once from the Secret",
         "  by an init container, with CLAUDE_CONFIG_DIR there (never the Secret mounted read-only or",
         f"  via subPath: the CLI rewrites its tokens). See {EXAMPLE}.",
+        f"  Inference only, or more than one pod? A setup-token token never rotates: {TOKEN_MODE_HINT}.",
     ]
     hand_off = getattr(result, "hand_off", None)
     if hand_off is None:

@@ -59,6 +59,7 @@ class SessionUnderTest:
         self.platform = platform or current_platform()
         self._memo = _Memo()
         self._listing_started: BackgroundCall | None = None
+        self.stdin_token: Secret[bytes] | FindingError | None = None  # --oauth-token-file -, read before capture
         # set when Ctrl-C stopped the fresh login after the logout: the command that signs in again
         self.interrupted_after_logout: str | None = None
         # the RenderResult once its Secret is on disk: a stop after the write (during the hand-off)
@@ -69,6 +70,34 @@ class SessionUnderTest:
         """A part already computed (``"cli"``, ``"oauth"``, ...), or None: never computes it."""
         ok, value = self._memo._store.get(key, (False, None))
         return value if ok else None
+
+    # --- setup-token mode (credential_kind.py, token_mode.py) ------------------------------
+    @property
+    def kind(self):
+        """The credential kind of this run: the session files, or a setup-token token."""
+        from .credential_kind import for_settings
+        return for_settings(self.settings)
+
+    @property
+    def oauth_token(self):
+        """The setup-token token under test (token_mode.CapturedToken), read and judged once."""
+        from .token_mode import read_token
+
+        def compute():
+            if self.settings.setup_token:
+                raise FindingError(Finding(
+                    cause="No token was captured: 'claude setup-token' did not finish in this run (see test_00).",
+                    why="there is no token to verify or to put into the Secret.",
+                    remedy="run it again in an interactive terminal: python render_secret.py --setup-token"))
+            return read_token(self, self.stdin_token)
+        return self._memo.get("oauth_token", compute)
+
+    def adopt_token(self, token: Secret[str]) -> None:
+        """The token ``claude setup-token`` printed in this run becomes the one under test."""
+        from .token_mode import captured
+        self._memo.forget("oauth_token", "payload", "prompt_result")
+        value = captured(self, token)
+        self._memo.get("oauth_token", lambda: value)
 
     # --- where it is -------------------------------------------------------------------
     @property
@@ -130,8 +159,9 @@ class SessionUnderTest:
     def start_listing(self) -> None:
         """Start FR-005's listing now, in the background (a big ``projects/`` takes a while);
         :attr:`listing` collects it with the same entries, or the same Finding, as a direct call.
-        Not with --fresh-login: the login rewrites the directory, which is listed afterwards."""
-        if self.settings.fresh_login or self._listing_started is not None:
+        Not with --fresh-login: the login rewrites the directory, which is listed afterwards; not in
+        setup-token mode, where FR-005 does not apply and the directory is not read."""
+        if self.settings.fresh_login or self._listing_started is not None or self.kind.is_token:
             return
         try:
             directory = self.location.config_dir
@@ -156,6 +186,9 @@ class SessionUnderTest:
     @property
     def payload(self) -> Payload:
         """The exact files of the Secret. The test prompt runs on these bytes; render uses them."""
+        if self.kind.is_token:
+            from .token_mode import payload
+            return self._memo.get("payload", lambda: payload(self.oauth_token))
         return self._memo.get("payload", lambda: build_payload(
             self.credentials_blob, self.location.global_config, self.location.config_dir,
             self.settings.include, self.settings.keep_credential_keys))
@@ -184,6 +217,9 @@ class SessionUnderTest:
     def prompt_result(self):
         """The test prompt's verdict (prompt.PromptResult), run at most once per run."""
         from .prompt import prompt_result_for
+        if self.kind.is_token:
+            from .token_mode import prompt_result
+            return self._memo.get("prompt_result", lambda: prompt_result(self, self.oauth_token))
         return self._memo.get("prompt_result", lambda: prompt_result_for(self))
 
     def reload_credentials(self) -> None:
@@ -215,6 +251,13 @@ class SessionUnderTest:
 
     def describe(self) -> list[tuple[str, str]]:
         """Name/value pairs for the header and the report; never secret."""
+        if self.kind.is_token:
+            try:
+                return self.oauth_token.describe()
+            except FindingError as err:
+                if self.settings.setup_token:
+                    return [("credential", "setup-token token, to be captured from 'claude setup-token' in this run")]
+                return [("credential", f"setup-token token: {err.finding.cause}")]
         try:
             return self.location.describe()
         except FindingError as err:

@@ -33,7 +33,7 @@ def tokens_refreshed(session: Any) -> bool:
     try:
         shipped = creds.parse_credentials(session.payload.credentials)
         return shipped.refresh_token != session.oauth.refresh_token
-    except (FindingError, AttributeError, OSError):
+    except (FindingError, AttributeError, OSError, KeyError):  # KeyError: a setup-token Secret has no credentials
         return False
 
 

@@ -185,3 +185,24 @@ def test_the_next_step_never_repeats_a_fresh_login_or_verbose_output(windows):
     pipeline = next(line for line in next_step_lines(result, windows, argv) if "render_secret.py" in line)
     assert "--fresh" not in pipeline and " -v" not in pipeline and "--verbose" not in pipeline
     assert "--dry-run --namespace agents" in pipeline
+
+
+def test_session_mode_success_points_to_the_setup_token_mode():
+    lines = next_step_lines(result(path="/x/s.yaml"), windows=False, argv=[])
+    hint = [line for line in lines if "--setup-token" in line]
+    assert len(hint) == 1 and "examples/claude-agent-oauth-token.yaml" in hint[0]
+
+
+def test_setup_token_success_names_the_env_example_and_no_session_hand_off():
+    token_result = SimpleNamespace(namespace=PLACEHOLDER, dry_run=False, path="/x/t.yaml", credential_kind="setup-token")
+    text = "\n".join(next_step_lines(token_result, windows=False, argv=[]))
+    assert "secretKeyRef" in text and "examples/claude-agent-oauth-token.yaml" in text
+    assert "--hand-off" not in text and "single-use" not in text and "persistent volume" not in text
+
+
+def test_setup_token_dry_run_does_not_offer_a_command_that_makes_another_token():
+    token_result = SimpleNamespace(namespace=PLACEHOLDER, dry_run=True, path=None, credential_kind="setup-token")
+    text = "\n".join(next_step_lines(token_result, windows=False, argv=["--setup-token", "--dry-run"]))
+    assert "python render_secret.py" not in text and "a new token" in text
+    text = "\n".join(next_step_lines(token_result, windows=False, argv=["--oauth-token-file", "t", "--dry-run"]))
+    assert "python render_secret.py --oauth-token-file t --dry-run | " in text

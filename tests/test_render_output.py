@@ -219,3 +219,21 @@ def test_example_statefulset_keeps_the_session_on_a_persistent_volume():
 
 def test_to_json_is_kubectl_style_indentation():
     assert to_json({"a": 1}) == '{\n    "a": 1\n}\n'
+
+
+def test_example_oauth_token_deployment_reads_the_key_from_the_environment():
+    docs, text = _example("claude-agent-oauth-token.yaml")
+    assert len(docs) == 1 and docs[0]["kind"] == "Deployment"
+    deployment = docs[0]["spec"]
+    assert deployment["replicas"] > 1  # one token serves any number of pods
+    spec = deployment["template"]["spec"]
+    assert "initContainers" not in spec  # no copy: the token is never rewritten
+    assert all("secret" not in v for v in spec["volumes"])  # the Secret is not mounted at all
+    agent = spec["containers"][0]
+    env = {e["name"]: e for e in agent["env"]}
+    ref = env["CLAUDE_CODE_OAUTH_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "claude-oauth-token", "key": "CLAUDE_CODE_OAUTH_TOKEN"}
+    assert agent["securityContext"]["readOnlyRootFilesystem"] is True
+    for needed in ("only from the", "replicas may be more than one", "inference-only", "secretKeyRef",
+                   "python render_secret.py --setup-token", "estimate"):
+        assert needed in text.replace("\n# ", " "), needed

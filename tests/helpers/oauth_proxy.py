@@ -16,6 +16,8 @@ test gives the CLI ``HTTPS_PROXY=http://127.0.0.1:<port>`` (this proxy) and
   (A1/R1 -> A2/R2 -> A3/R3 ...), a spent or unknown one gets ``invalid_grant``; the chain also
   says which access tokens the Messages API should accept (``MessagesAPI(accepts=chain.accepts)``)
   and can expire them server-side (the "8 hours later" of a long-lived pod);
+- answers ``grant_type=authorization_code`` (the exchange ``claude setup-token`` makes after the
+  code is pasted) with ``setup_token`` as a one-year, inference-only access token, when given;
 - records what it saw: every ``CONNECT`` target, every refresh (the refresh token presented),
   and any other request on the token host, with no headers, so the lists are safe to show in
   an assertion message... except ``refresh_tokens_seen``, which holds token values: compare it,
@@ -108,6 +110,9 @@ class OAuthRefreshProxy(LoopbackServer):
     connects: list[str] = field(default_factory=list)  # "host:port -> accepted|refused"
     refresh_tokens_seen: list[str] = field(default_factory=list)  # token values: never print
     other_requests: list[str] = field(default_factory=list)  # "METHOD path -> status" / "tls: error"
+    # ``claude setup-token``: the token the authorization-code exchange hands out (none: refused)
+    setup_token: str = ""
+    code_exchanges: list[dict] = field(default_factory=list)  # the exchange's fields (code, state, ...), no token
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -201,6 +206,13 @@ class _Handler(socketserver.StreamRequestHandler):
                 else:
                     status, payload = 400, {"error": "invalid_grant",
                                             "error_description": "refresh token already used"}
+            elif grant.get("grant_type") == "authorization_code" and self.owner.setup_token:
+                # what 'claude setup-token' 2.1.332 sends: code, redirect_uri, client_id, code_verifier,
+                # state and expires_in (one year); it prints the access_token of the answer
+                self.owner._note(self.owner.code_exchanges, {k: str(v) for k, v in grant.items()})
+                status, payload = 200, {"token_type": "Bearer", "access_token": self.owner.setup_token,
+                                        "expires_in": int(grant.get("expires_in") or 31536000),
+                                        "scope": "user:inference"}
             else:
                 status, payload = 400, {"error": "unsupported_grant_type"}
         if status != 200:

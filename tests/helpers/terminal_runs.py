@@ -9,7 +9,8 @@ inherits the developer's terminal, so these helpers decide it explicitly:
 - :func:`run_in_terminal` (POSIX): a real pseudo-terminal becomes the run's controlling
   terminal and its stdin/stdout/stderr; when the login shows ``Paste code here if prompted``
   the helper types ``code`` and Enter, as a person would; ``keys`` types more (e.g. ``^C``
-  once a text is shown), sends a signal to the run's process group (an ``int``), or closes
+  once a text is shown), sends a signal to the run's process group (an ``int``), resizes the
+  window (a ``(rows, columns)`` tuple), or closes
   the terminal (:data:`HANG_UP`). Everything the terminal showed is the run's stdout (``\\r\\n``
   turned into ``\\n``). A person sits there, so ``CI`` is removed from its environment
   (the suite refuses a fresh login when ``CI`` is set). ``modes`` (a :class:`TerminalModes`)
@@ -100,14 +101,21 @@ def _take_the_terminal() -> None:  # runs in the child, after setsid: fd 0 becom
 
 def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str | None] | None = None,
                     code: str | None = "fake-authorization-code", timeout: float = 120,
-                    keys: tuple[tuple[bytes, bytes | int | str], ...] = (), modes: TerminalModes | None = None) -> ChecksRun:
+                    keys: tuple[tuple[bytes, bytes | int | str | tuple[int, int]], ...] = (), modes: TerminalModes | None = None,
+                    size: tuple[int, int] | None = None) -> ChecksRun:
     """Run ``cmd`` on a fresh pseudo-terminal (POSIX only); type ``code`` when the login asks,
-    and each ``(shown, typed)`` of ``keys`` once ``shown`` has appeared (after the previous key)."""
+    and each ``(shown, typed)`` of ``keys`` once ``shown`` has appeared (after the previous key).
+    ``size`` is the terminal's (rows, columns)."""
     import pty
     import termios
 
     master, slave = pty.openpty()
     slave_name = os.ttyname(slave)
+    if size is not None:
+        import fcntl
+        import struct
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
     if modes is not None:
         modes.before = termios.tcgetattr(slave)[3]
     try:
@@ -149,6 +157,11 @@ def run_in_terminal(cmd: list[str], out_dir: Path, cwd: Path, env: dict[str, str
                     break
                 if isinstance(action, int):  # a signal for the run's process group
                     os.killpg(proc.pid, action)
+                elif isinstance(action, tuple):  # (rows, columns): the window is resized (SIGWINCH)
+                    import fcntl
+                    import struct
+
+                    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", action[0], action[1], 0, 0))
                 else:
                     os.write(master, action)
         proc.wait(timeout=60)
