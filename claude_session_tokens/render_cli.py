@@ -281,19 +281,28 @@ def apply_command(result: Any, windows: bool, source: str) -> str:
     return f"{variable}={EXAMPLE_NAMESPACE} envsubst '${{{variable}}}'{stdin} | kubectl apply -f -"
 
 
+def namespace_hint(result: Any) -> list[str]:
+    if result.namespace.startswith("$"):
+        return [f"  ({EXAMPLE_NAMESPACE} is an example: use your agent's namespace, or pass --namespace)"]
+    return []
+
+
+def apply_lines(result: Any, windows: bool, argv: Sequence[str]) -> list[str]:
+    """How to get the Secret into the cluster: apply the file, or (--dry-run) pipe this command."""
+    if result.dry_run:
+        lines = ["  nothing was written; run again without --dry-run to write the file, or pipe the",
+                 "  printed manifest into kubectl:",
+                 f"    {command_line(argv, windows)} | {apply_command(result, windows, '-')}"]
+    else:
+        lines = [f"  {apply_command(result, windows, str(result.path))}"]
+    return lines + namespace_hint(result)
+
+
 def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
     if getattr(result, "credential_kind", "") == "setup-token":
         from .token_mode import next_step_lines as token_next_steps
         return token_next_steps(result, windows, argv)
-    lines = ["", "Next:"]
-    if result.dry_run:
-        lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
-                  "  printed manifest into kubectl:",
-                  f"    {command_line(argv, windows)} | {apply_command(result, windows, '-')}"]
-    else:
-        lines.append(f"  {apply_command(result, windows, str(result.path))}")
-    if result.namespace.startswith("$"):
-        lines.append(f"  ({EXAMPLE_NAMESPACE} is an example: use your agent's namespace, or pass --namespace)")
+    lines = ["", "Next:", *apply_lines(result, windows, argv)]
     lines += [
         "  In the pod, keep the session on a writable persistent volume, seeded once from the Secret",
         "  by an init container, with CLAUDE_CONFIG_DIR there (never the Secret mounted read-only or",

@@ -225,20 +225,14 @@ def secret_lines(result) -> list[str]:
 
 def next_step_lines(result, windows: bool, argv) -> list[str]:
     from .credential_kind import TOKEN_EXAMPLE
-    from .render_cli import EXAMPLE_NAMESPACE, apply_command, command_line
+    from .render_cli import apply_lines, namespace_hint
     lines = ["", "Next:"]
-    if result.dry_run and any(a == "--setup-token" for a in argv):
+    if result.dry_run and any(a == "--setup-token" for a in argv):  # running it again mints another token
         lines += ["  nothing was written, and the captured token exists only in the manifest printed above:",
                   "  pipe that output into kubectl, or run again without --dry-run (a new 'claude setup-token'",
-                  "  run: a new token; this one stays valid until revoked)."]
-    elif result.dry_run:
-        lines += ["  nothing was written; run again without --dry-run to write the file, or pipe the",
-                  "  printed manifest into kubectl:",
-                  f"    {command_line(argv, windows)} | {apply_command(result, windows, '-')}"]
+                  "  run: a new token; this one stays valid until revoked).", *namespace_hint(result)]
     else:
-        lines.append(f"  {apply_command(result, windows, str(result.path))}")
-    if result.namespace.startswith("$"):
-        lines.append(f"  ({EXAMPLE_NAMESPACE} is an example: use your agent's namespace, or pass --namespace)")
+        lines += apply_lines(result, windows, argv)
     lines += [
         f"  In the pod, read the key into the environment variable {ENV_VAR} with env.valueFrom.secretKeyRef",
         f"  (the CLI reads this token from that variable only); no init copy, no writable volume. See {TOKEN_EXAMPLE}.",
