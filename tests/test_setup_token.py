@@ -76,7 +76,9 @@ def setup_token_world(tmp_path):
     certs = mint(tmp_path / "ca", "platform.claude.com")
     with OAuthRefreshProxy(certificates=certs, setup_token=SETUP_TOKEN) as proxy, \
             MessagesAPI(accept=SETUP_TOKEN) as api:
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("ANTHROPIC_", "CLAUDE_"))}
+        # CI=true (set by CI runners) would make --setup-token refuse at once: the terminal is real here
+        env = {k: v for k, v in os.environ.items()
+               if not k.upper().startswith(("ANTHROPIC_", "CLAUDE_")) and k.upper() != "CI"}
         env.update(offline())
         env.update(proxy.environment(), HOME=str(home), ANTHROPIC_BASE_URL=api.url,
                    TERM="xterm-256color", BROWSER="true", PYTHONPATH=str(ROOT))
