@@ -384,8 +384,10 @@ def kill_tree_leftovers(proc: subprocess.Popen) -> None:
             pass
 
 
-def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: float = STOP_GRACE) -> None:
+def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: float = STOP_GRACE,
+                own_group: bool = False) -> None:
     """Ask ``proc`` to stop as Ctrl+C would (SIGINT on POSIX), wait up to ``grace`` s, then kill it.
+    ``own_group``: ``proc`` leads a process group of its own; the signal and the kill go to all of it.
 
     A CLI that draws on the terminal (the real ``claude auth login`` uses Ink, which puts the
     terminal into raw mode) can only restore the terminal when it is allowed to exit by itself.
@@ -398,13 +400,16 @@ def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: floa
             return
         if not is_windows(platform) and hasattr(signal, "SIGINT"):
             try:
-                proc.send_signal(signal.SIGINT)
+                if own_group and hasattr(os, "killpg"):
+                    os.killpg(proc.pid, signal.SIGINT)
+                else:
+                    proc.send_signal(signal.SIGINT)
                 proc.wait(timeout=grace)
             except (OSError, subprocess.TimeoutExpired):
                 pass
     finally:
         if proc.poll() is None:
-            kill_tree(proc, platform, own_group=False)
+            kill_tree(proc, platform, own_group=own_group)
             try:
                 proc.wait(timeout=DRAIN_SECONDS)
             except subprocess.TimeoutExpired:

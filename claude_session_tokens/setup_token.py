@@ -44,7 +44,7 @@ from .console import Console, NoConsole, open_console
 from .findings import Finding, FindingError
 from .login import FALSE_WORDS
 from .oauth_token import local_session_tokens, token_from
-from .processes import DRAIN_SECONDS, STOP_GRACE, LaunchError, _popen
+from .processes import LaunchError, _popen, stop_gently
 from .secret import Secret
 from .signals import deferred
 from .temp_copies import make_private_dir, remove_tree
@@ -256,27 +256,9 @@ def _restore_winch(previous) -> None:
             pass
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError, OSError):
-        pass
-
-
 def _stop(proc: subprocess.Popen) -> None:
-    """As Ctrl+C would: SIGINT to the CLI's group, a short grace, then the kill."""
-    if proc.poll() is None:
-        _signal_group(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            pass
-    if proc.poll() is None:
-        _signal_group(proc.pid, signal.SIGKILL)
-        try:
-            proc.wait(timeout=DRAIN_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
+    """As Ctrl+C would: SIGINT to the CLI's group, a short grace, then the kill of the group."""
+    stop_gently(proc, own_group=True)
 
 
 @dataclass
