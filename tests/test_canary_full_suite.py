@@ -25,7 +25,7 @@ import yaml
 from helpers.fake_claude import FakeClaude
 from helpers.foundation import assert_no_crash
 from helpers.leaks import CANARY_TOKENS, assert_no_leak
-from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH, ProfileBuilder, oauth_entry
+from helpers.profiles import CANARY_ACCESS, ProfileBuilder, oauth_entry
 from helpers.terminal_runs import checks_command, run_in_terminal
 
 VERBOSE = ("-vv", "-l", "--tb=long", "-rA")

@@ -16,7 +16,7 @@ import time
 
 import pytest
 import yaml
-
+from helpers.leaks import digests
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, ProfileBuilder, oauth_entry
 from helpers.real_cli import closed_port, offline, real_claude
@@ -80,7 +80,7 @@ def test_good_session_passes_and_ships_the_token_the_api_saw(run_checks, profile
     assert requirement_line(run, "SC-002").split()[1] == "PASS"
     assert float(prompt.prop("prompt_seconds")[0]) < 10
     # the API saw the session's access token, as a bearer token, and nothing else
-    assert api.bearer_tokens() and set(api.bearer_tokens()) == {CANARY_ACCESS}
+    assert api.bearer_tokens() and digests(api.bearer_tokens()) == digests([CANARY_ACCESS])
     assert api.api_keys() == []
     # the Secret renders (issue 4's render check), carrying exactly that access token
     if RENDER_CHECK in cases:
@@ -107,7 +107,7 @@ def test_401_fails_the_prompt_with_the_expired_or_revoked_remedy(run_checks, pro
            f"ANTHROPIC_BASE_URL={url}" in prompt.message
     fix = prompt.message.split("Fix: ")[1]
     assert fix.startswith(f"check the gateway/proxy first: curl -sI {url}") and "pytest checks --fresh-login" in fix
-    assert set(api.bearer_tokens()) == {CANARY_ACCESS}
+    assert digests(api.bearer_tokens()) == digests([CANARY_ACCESS])
     assert requirement_line(run, "FR-004").split()[1] == "FAIL"
     assert not secret_path(tmp_path).exists()  # nothing rendered
     assert run.ret != 0
@@ -184,7 +184,7 @@ def test_api_key_in_the_environment_does_not_rescue_a_dead_session(run_checks, p
     assert prompt.outcome == "failed"
     assert "The test prompt failed with 401" in prompt.message
     assert api.api_keys() == []  # the key never reached the API
-    assert set(api.bearer_tokens()) == {CANARY_ACCESS}  # the session's token did
+    assert digests(api.bearer_tokens()) == digests([CANARY_ACCESS])  # the session's token did
     assert "ANTHROPIC_API_KEY" in run.output  # named (never its value) as a variable the pod must not have
     assert not secret_path(tmp_path).exists()
     assert_no_leak(run, API_KEY)
@@ -194,8 +194,9 @@ def test_keychain_session_is_verified_and_shipped_like_the_file(run_checks, prof
     """FR-003/SC-003 with the macOS source: the credentials come from the Keychain (a fake
     ``security``, forced with ``--credentials-source keychain``), the real CLI proves them and
     the Secret carries exactly the Keychain's bytes."""
-    from claude_session_tokens.keychain import service_name
     from helpers.fake_security import FakeKeychain
+
+    from claude_session_tokens.keychain import service_name
 
     keychain_token = "sk-ant-oat01-CANARYkeychainACCESS0123456789abcdef"
     profile.create()
@@ -209,7 +210,7 @@ def test_keychain_session_is_verified_and_shipped_like_the_file(run_checks, prof
     failed = {n: c.message for n, c in cases.items() if c.outcome not in ("passed", "skipped")}
     assert not failed, failed
     assert f"credentials: macOS Keychain item '{service_name(str(profile.dir))}'" in run.stdout
-    assert set(api.bearer_tokens()) == {keychain_token}
+    assert digests(api.bearer_tokens()) == digests([keychain_token])
     if RENDER_CHECK in cases:
         shipped = base64.b64decode(yaml.safe_load(secret_path(tmp_path).read_text())["data"][".credentials.json"])
         assert json.loads(shipped) == json.loads(item)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
+from helpers.leaks import digests
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, ProfileBuilder
 from helpers.real_cli import clean_environment, closed_port, run_prompt
@@ -33,7 +33,7 @@ def test_good_session_completes_with_the_access_token_as_bearer(workdir):
         run = run_prompt(profile.dir, clean_environment(workdir / "home", ANTHROPIC_BASE_URL=api.url), workdir / "work")
     assert run.returncode == 0, api.summary()
     assert run.result["is_error"] is False and run.text == "ok"
-    assert api.bearer_tokens() and set(api.bearer_tokens()) == {CANARY_ACCESS}
+    assert api.bearer_tokens() and digests(api.bearer_tokens()) == digests([CANARY_ACCESS])
     assert api.api_keys() == []
     # it writes a transcript into the config dir it was given
     assert list((profile.dir / "projects").rglob("*.jsonl"))

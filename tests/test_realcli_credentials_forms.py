@@ -15,6 +15,7 @@ import json
 import subprocess
 
 import pytest
+from helpers.leaks import digests
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, DROP, HOUR_MS, ProfileBuilder, oauth_entry
 from helpers.real_cli import clean_environment, offline, real_claude, run_prompt
@@ -126,7 +127,7 @@ def test_claude_config_dir_empty_or_unexpanded_is_another_profile_and_the_checks
                               env=env, cwd=work, capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL, check=False)
     assert done.returncode == 0, api.summary()
-    assert set(api.bearer_tokens()) == {CANARY_ACCESS}  # the profile in the current directory, not ~/.claude
+    assert digests(api.bearer_tokens()) == digests([CANARY_ACCESS])  # the profile in the current directory, not ~/.claude
     assert list((work / cli_dir / "projects").rglob("*.jsonl"))  # its transcript went there too
     with pytest.raises(FindingError) as info:
         discover(None, {"CLAUDE_CONFIG_DIR": value, "HOME": str(home)}, "linux")
@@ -170,4 +171,4 @@ def test_a_number_beyond_a_double_still_signs_in_once_the_other_entries_are_left
     with MessagesAPI(accept=CANARY_ACCESS) as api:
         run = run_prompt(profile.dir, clean_environment(workdir / "home", ANTHROPIC_BASE_URL=api.url), workdir / "work")
     assert run.returncode == 0 and run.text == "ok", run.text
-    assert set(api.bearer_tokens()) == {CANARY_ACCESS}
+    assert digests(api.bearer_tokens()) == digests([CANARY_ACCESS])

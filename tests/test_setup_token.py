@@ -85,6 +85,10 @@ def setup_token_world(tmp_path):
         yield home, env, proxy, api
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _render(tmp_path, env, *extra, size=(30, 60)):
     out = tmp_path / "out"
     cmd = [sys.executable, str(RENDER_SECRET), "--setup-token", "--claude-bin", str(REAL_CLAUDE),
@@ -111,7 +115,7 @@ def test_real_setup_token_is_captured_from_its_wrapped_screen_and_rendered(setup
     secret_path = tmp_path / "secrets" / "t.yaml"  # outside the reports: every_text() reads those
     assert stat.S_IMODE(secret_path.stat().st_mode) == 0o600
     manifest = yaml.safe_load(secret_path.read_text())
-    assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
+    assert _digest(base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"])) == _digest(SETUP_TOKEN.encode())  # by digest: a failure never shows the token
     expected = yaml.safe_load(kubectl_secret({"CLAUDE_CODE_OAUTH_TOKEN": SETUP_TOKEN.encode()}, "claude-oauth-token",
                                              "${NAMESPACE}", "yaml", tmp_path / "kubectl"))
     assert comparable(manifest) == comparable(expected)
@@ -183,7 +187,7 @@ def test_pytest_checks_front_door_captures_the_token_too(setup_token_world, tmp_
     # the CLI drew at the new width: the masked token continues on a line of its own
     assert re.search(r"\n(?:\x1b\[[0-9;]*[A-Za-z])*\*{10,}", run.stdout), "the token did not wrap at 46 columns"
     manifest = yaml.safe_load((tmp_path / "secrets" / "t.yaml").read_text())
-    assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
+    assert _digest(base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"])) == _digest(SETUP_TOKEN.encode())  # by digest: a failure never shows the token
 
 
 @POSIX_ONLY
@@ -216,4 +220,4 @@ def test_a_terminal_resized_during_setup_token_still_gives_the_whole_token(setup
     # the CLI drew at the new width: the masked token continues on a line of its own
     assert re.search(r"\n(?:\x1b\[[0-9;]*[A-Za-z])*\*{10,}", run.stdout), "the token did not wrap at 46 columns"
     manifest = yaml.safe_load((tmp_path / "secrets" / "t.yaml").read_text())
-    assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == SETUP_TOKEN.encode()
+    assert _digest(base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"])) == _digest(SETUP_TOKEN.encode())  # by digest: a failure never shows the token

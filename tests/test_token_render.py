@@ -18,15 +18,20 @@ import sys
 import kubernetes_validate
 import pytest
 import yaml
-
-from claude_session_tokens.options import Settings
-from claude_session_tokens.plugin import PROJECT_ROOT
-from helpers.leaks import assert_no_leak
+from helpers.leaks import assert_no_leak, digests
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH, ProfileBuilder
 from helpers.real_cli import offline
-from helpers.render_support import REAL_CLAUDE, RENDER_SECRET, comparable, kubectl_secret
+from helpers.render_support import (
+    REAL_CLAUDE,
+    RENDER_SECRET,
+    comparable,
+    kubectl_secret,
+)
 from helpers.runner import ROOT
+
+from claude_session_tokens.options import Settings
+from claude_session_tokens.plugin import PROJECT_ROOT
 
 TOKEN = "sk-ant-oat01-CANARYfileTOKEN-" + "Mn0Pq1Rs2Tu3Vw4Xy5Z_" * 4 + "abcdefghijklmnopqr"
 OTHER = "sk-ant-oat01-CANARYotherTOKEN-" + "Ab1Cd2Ef3Gh4Ij5Kl6M_" * 4 + "stuvwxyz0123456789"
@@ -91,7 +96,7 @@ def test_a_good_token_on_stdin_is_verified_and_rendered_as_kubectl_would(world, 
     expected = yaml.safe_load(kubectl_secret({"CLAUDE_CODE_OAUTH_TOKEN": TOKEN.encode()}, "claude-oauth-token",
                                              "${NAMESPACE}", "yaml", tmp_path / "kubectl"))
     assert comparable(manifest) == comparable(expected)  # exactly the token's bytes, no newline
-    assert base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"]) == TOKEN.encode()
+    assert digests([base64.b64decode(manifest["data"]["CLAUDE_CODE_OAUTH_TOKEN"])]) == digests([TOKEN])
     notes = manifest["metadata"]["annotations"]
     assert notes["claude-session-tokens/credential-kind"] == "setup-token"
     assert notes["claude-session-tokens/token-fingerprint"] == hashlib.sha256(TOKEN.encode()).hexdigest()[:12]
@@ -181,8 +186,9 @@ def test_pytest_checks_reads_a_token_file_and_reports_na_checks(checks, tmp_path
 
 
 def test_a_committed_token_secret_is_found_by_the_git_scan(tmp_path):
-    from claude_session_tokens.git_safety import tracked_session_secrets
     from helpers.render_support import git, make_repo
+
+    from claude_session_tokens.git_safety import tracked_session_secrets
 
     repo = make_repo(tmp_path / "repo")
     secret = yaml.safe_load(kubectl_secret({"CLAUDE_CODE_OAUTH_TOKEN": TOKEN.encode()}, "claude-oauth-token",

@@ -9,6 +9,7 @@ alignment; ``assert_no_leak`` fails when any needle is in a text, never printing
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Iterable
 
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
@@ -52,3 +53,9 @@ def leaked(text: str, tokens: Iterable[str] = CANARY_TOKENS) -> list[str]:
 def assert_no_leak(text: str, where: str = "the output or a report", tokens: Iterable[str] = CANARY_TOKENS) -> None:
     found = leaked(text, tokens)
     assert not found, f"leaked into {where}: {', '.join(found)}"  # names the kind, never the needle
+
+
+def digests(values) -> set[str]:
+    """The sha256 of each value: compare tokens by these, so a failed assertion never shows one."""
+    return {hashlib.sha256(v if isinstance(v, bytes) else str(v).encode()).hexdigest() for v in values}
+
