@@ -10,13 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens import check_timeouts, gate, plugin, remedy, token_stdin
-from claude_session_tokens.destination import run_destination_problem
-from claude_session_tokens.options import Settings
-from claude_session_tokens.plugin import CHECKS_DIR, PROJECT_ROOT, SUMMARY_PATH_KEY, ledger
-from claude_session_tokens.report_paths import reports_problem
-from claude_session_tokens.session import SessionUnderTest
-from claude_session_tokens.temp_copies import stale_copies_finding
+from claude_session_tokens.core import remedy
+from claude_session_tokens.k8s.destination import run_destination_problem
+from claude_session_tokens.kinds import token_stdin
+from claude_session_tokens.session.temp_copies import stale_copies_finding
+from claude_session_tokens.suite import gate, plugin, timeouts
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.plugin import (
+    CHECKS_DIR,
+    PROJECT_ROOT,
+    SUMMARY_PATH_KEY,
+    ledger,
+)
+from claude_session_tokens.suite.report_paths import reports_problem
+from claude_session_tokens.suite.session import SessionUnderTest
 
 _SESSION_KEY = plugin.SESSION_KEY
 
@@ -37,8 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "judge the wrong files. Fix: python -m pip install -e .   (from this directory)")
     if not config.pluginmanager.is_registered(plugin):
         config.pluginmanager.register(plugin, "claude-session-tokens")
-    if not config.pluginmanager.is_registered(check_timeouts):  # the login/prompt limits beat pytest-timeout's
-        config.pluginmanager.register(check_timeouts, "claude-session-tokens-timeouts")
+    if not config.pluginmanager.is_registered(timeouts):  # the login/prompt limits beat pytest-timeout's
+        config.pluginmanager.register(timeouts, "claude-session-tokens-timeouts")
     if not _runs_checks(config):
         return
     settings = Settings.from_values(config.getoption, PROJECT_ROOT)

@@ -120,8 +120,9 @@ def main() -> int:
         calls = [line.strip() for line in log.read_text().splitlines() if line.strip()]
         cli_seconds = fake_cli_seconds(calls, env, profile.dir, tmp_path)
 
-        import yaml  # the files kubectl gets are the ones the tool put into the Secret
         import base64
+
+        import yaml  # the files kubectl gets are the ones the tool put into the Secret
         secret = yaml.safe_load((tmp_path / "count" / "secrets" / "s.yaml").read_text())
         files = {}
         for key, value in secret["data"].items():

@@ -43,9 +43,9 @@ Fix: ``pytest checks --fresh-login`` in an interactive terminal; or by hand
 
 import pytest
 
-from claude_session_tokens.login import RUN_IT, attached_terminal, fresh_login
-from claude_session_tokens.plugin import skip_by_design
-from claude_session_tokens.setup_token import capture
+from claude_session_tokens.claude.login import RUN_IT, attached_terminal, fresh_login
+from claude_session_tokens.claude.setup_token import capture
+from claude_session_tokens.suite.plugin import skip_by_design
 
 
 @pytest.mark.requirement("FR-001", "FR-002", "SC-001", "US1.1", "US1.3")

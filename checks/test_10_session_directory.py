@@ -12,7 +12,7 @@ Fix: ``claude auth login``, or ``pytest checks --claude-config-dir <dir>``.
 
 import pytest
 
-from claude_session_tokens.plugin import fail_check
+from claude_session_tokens.suite.plugin import fail_check
 
 
 @pytest.mark.requirement("FR-003", "SC-003")

@@ -11,9 +11,9 @@ Fix: ``claude auth login``.
 
 import pytest
 
-from claude_session_tokens.findings import Finding
-from claude_session_tokens.plugin import fail_check, warn_check
-from claude_session_tokens.remedy import RUN_AGAIN, Remedy, claude
+from claude_session_tokens.core.findings import Finding
+from claude_session_tokens.core.remedy import RUN_AGAIN, Remedy, claude
+from claude_session_tokens.suite.plugin import fail_check, warn_check
 
 
 @pytest.mark.requirement("SC-003", "FR-003", "US1.1", "US2.1")

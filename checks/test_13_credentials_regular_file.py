@@ -10,7 +10,7 @@ Fix: move the odd entry away and ``claude auth login``.
 
 import pytest
 
-from claude_session_tokens.plugin import fail_check
+from claude_session_tokens.suite.plugin import fail_check
 
 
 @pytest.mark.requirement("SC-003", "US2.1")

@@ -9,7 +9,7 @@ Fix: ``claude auth logout && claude auth login``.
 
 import pytest
 
-from claude_session_tokens.plugin import fail_check
+from claude_session_tokens.suite.plugin import fail_check
 
 
 @pytest.mark.requirement("SC-003", "US2.2")

@@ -11,11 +11,11 @@ Fix: ``chmod u+r <file>`` for an unreadable file; ``chmod 600 <file>`` for an ex
 
 import pytest
 
-from claude_session_tokens.findings import Finding
-from claude_session_tokens.plugin import warn_check
-from claude_session_tokens.platforms import is_windows
-from claude_session_tokens.session_files import inspect_file
-from claude_session_tokens.sources import FileCredentialSource
+from claude_session_tokens.core.findings import Finding
+from claude_session_tokens.core.platforms import is_windows
+from claude_session_tokens.session.files import inspect_file
+from claude_session_tokens.session.sources import FileCredentialSource
+from claude_session_tokens.suite.plugin import warn_check
 
 
 @pytest.mark.requirement("SC-003", "US2.3")

@@ -18,9 +18,13 @@ Fix: ``claude auth logout && claude auth login``.
 
 import pytest
 
-from claude_session_tokens.credentials import RELOGIN, form_warnings, token_shape_warning
-from claude_session_tokens.findings import Finding
-from claude_session_tokens.plugin import fail_check, warn_check
+from claude_session_tokens.core.findings import Finding
+from claude_session_tokens.session.credentials import (
+    RELOGIN,
+    form_warnings,
+    token_shape_warning,
+)
+from claude_session_tokens.suite.plugin import fail_check, warn_check
 
 
 @pytest.mark.requirement("SC-003", "US1.1")

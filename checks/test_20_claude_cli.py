@@ -13,7 +13,7 @@ Fix: ``npm install -g @anthropic-ai/claude-code@latest``, or ``--claude-bin PATH
 
 import pytest
 
-from claude_session_tokens.plugin import fail_check
+from claude_session_tokens.suite.plugin import fail_check
 
 
 @pytest.mark.requirement("FR-001", "FR-002")

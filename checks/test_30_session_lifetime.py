@@ -25,8 +25,8 @@ Fix: ``pytest checks --fresh-login`` (or ``claude auth logout && claude auth log
 
 import pytest
 
-from claude_session_tokens.manifest import iso_utc
-from claude_session_tokens.plugin import fail_check, record_section
+from claude_session_tokens.k8s.manifest import iso_utc
+from claude_session_tokens.suite.plugin import fail_check, record_section
 
 
 @pytest.mark.requirement("SC-005")
@@ -47,7 +47,7 @@ def test_session_lasts_long_enough(claude_session, record_property):
 
 def _token_lasts_long_enough(claude_session, record_property):
     """setup-token mode: the token states no expiry; its year is counted from its capture (an estimate)."""
-    from claude_session_tokens.token_mode import lifetime_lines, lifetime_problem
+    from claude_session_tokens.kinds.token_mode import lifetime_lines, lifetime_problem
 
     token = claude_session.oauth_token
     record_property("token_captured_at", f"{token.captured_at:%Y-%m-%dT%H:%M:%SZ}")

@@ -32,17 +32,17 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens.findings import Finding
-from claude_session_tokens.git_safety import (
+from claude_session_tokens.core.findings import Finding
+from claude_session_tokens.core.remedy import RELOGIN, quoted
+from claude_session_tokens.k8s.git_safety import (
     SCAN_FAILED,
     check_destination,
     gitignore_line,
     tracked_session_secrets,
     work_trees_to_scan,
 )
-from claude_session_tokens.plugin import fail_check, warn_check
-from claude_session_tokens.remedy import RELOGIN, quoted
-from claude_session_tokens.render import git_refusal
+from claude_session_tokens.k8s.render import git_refusal
+from claude_session_tokens.suite.plugin import fail_check, warn_check
 
 
 @pytest.mark.requirement("FR-008", "SC-006")

@@ -23,8 +23,8 @@ Fix: the failure names the field or option (``--secret-name``, ``--namespace``,
 
 import pytest
 
-from claude_session_tokens.plugin import record_section
-from claude_session_tokens.render import prepare
+from claude_session_tokens.k8s.render import prepare
+from claude_session_tokens.suite.plugin import record_section
 
 
 @pytest.mark.requirement("FR-007", "SC-004", "US3.1", "US3.2", "US3.3")

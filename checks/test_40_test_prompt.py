@@ -46,12 +46,18 @@ Fix: as each failure says; usually ``pytest checks --fresh-login``.
 
 import pytest
 
-from claude_session_tokens.auth_env import override_warnings
-from claude_session_tokens.child_env import shown_url
-from claude_session_tokens.findings import Finding, FindingError
-from claude_session_tokens.gate import RENDER_PREREQUISITES, earlier_failures
-from claude_session_tokens.plugin import fail_check, ledger, not_run_check, record_section, warn_check
-from claude_session_tokens.remedy import RUN_AGAIN
+from claude_session_tokens.claude.auth_env import override_warnings
+from claude_session_tokens.claude.child_env import shown_url
+from claude_session_tokens.core.findings import Finding, FindingError
+from claude_session_tokens.core.remedy import RUN_AGAIN
+from claude_session_tokens.suite.gate import RENDER_PREREQUISITES, earlier_failures
+from claude_session_tokens.suite.plugin import (
+    fail_check,
+    ledger,
+    not_run_check,
+    record_section,
+    warn_check,
+)
 
 
 @pytest.mark.requirement("FR-004", "SC-002", "US1.2")

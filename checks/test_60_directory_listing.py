@@ -17,8 +17,8 @@ Fix: make the directory readable by your user (``chmod u+rx ~/.claude``).
 
 import pytest
 
-from claude_session_tokens.listing import format_listing
-from claude_session_tokens.plugin import record_section
+from claude_session_tokens.session.listing import format_listing
+from claude_session_tokens.suite.plugin import record_section
 
 
 @pytest.mark.requirement("FR-005", "US2.1")

@@ -39,14 +39,18 @@ Fix: the failure lists what blocked the Secret; fix those and run ``pytest check
 
 import pytest
 
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.gate import RESULT_KEY
-from claude_session_tokens.handoff import shared_chain
-from claude_session_tokens.lifetime import pod_can_refresh_until
-from claude_session_tokens.manifest import iso_utc
-from claude_session_tokens.plugin import fail_check, record_section, warn_check
-from claude_session_tokens.render import render
-from claude_session_tokens.spent_session import SESSION_SPENT, spent, tokens_refreshed
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.k8s.manifest import iso_utc
+from claude_session_tokens.k8s.render import render
+from claude_session_tokens.session.handoff import shared_chain
+from claude_session_tokens.session.lifetime import pod_can_refresh_until
+from claude_session_tokens.suite.gate import RESULT_KEY
+from claude_session_tokens.suite.plugin import fail_check, record_section, warn_check
+from claude_session_tokens.suite.spent_session import (
+    SESSION_SPENT,
+    spent,
+    tokens_refreshed,
+)
 
 
 @pytest.mark.requirement("FR-006", "SC-004", "FR-008", "SC-006")

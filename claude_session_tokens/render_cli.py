@@ -26,15 +26,23 @@ from typing import Any, Sequence
 
 import pytest
 
-from . import __version__, gate, redaction, remedy, signals
-from .earlier_secret import EarlierSecret, read_earlier, sibling
-from .handoff import OPTION as HAND_OFF
-from .lifetime import EXAMPLE, pod_can_refresh_until
-from .manifest import iso_utc
-from .credential_kind import TOKEN_MODE_HINT
-from .options import OPTIONS, Settings
-from .platforms import is_windows
-from .plugin import (
+from claude_session_tokens import __version__
+from claude_session_tokens.core import redaction, remedy, signals
+from claude_session_tokens.core.platforms import is_windows
+from claude_session_tokens.core.remedy import powershell_quote, shell_quote  # noqa: F401 - also used by the tests
+from claude_session_tokens.core.shown_values import shown as shown_value
+from claude_session_tokens.k8s.earlier_secret import (
+    EarlierSecret,
+    read_earlier,
+    sibling,
+)
+from claude_session_tokens.k8s.manifest import iso_utc
+from claude_session_tokens.kinds.credential_kind import TOKEN_MODE_HINT
+from claude_session_tokens.session.handoff import OPTION as HAND_OFF
+from claude_session_tokens.session.lifetime import EXAMPLE, pod_can_refresh_until
+from claude_session_tokens.suite import gate
+from claude_session_tokens.suite.options import OPTIONS, Settings
+from claude_session_tokens.suite.plugin import (
     CHECKS_DIR,
     PROJECT_ROOT,
     SESSION_KEY,
@@ -43,9 +51,7 @@ from .plugin import (
     Verdict,
     ledger,
 )
-from .remedy import powershell_quote, shell_quote  # noqa: F401 - also used by the tests
-from .shown_values import shown as shown_value
-from .spent_session import SESSION_SPENT, spent_line
+from claude_session_tokens.suite.spent_session import SESSION_SPENT, spent_line
 
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
@@ -219,7 +225,9 @@ def secret_lines(result: Any, now: datetime) -> list[str]:
     width = max(len(k) for k in result.sizes)
     lines += [f"  {key:<{width}}  {size} bytes" for key, size in result.sizes.items()]
     if getattr(result, "credential_kind", "") == "setup-token":
-        from .token_mode import secret_lines as token_secret_lines
+        from claude_session_tokens.kinds.token_mode import (
+            secret_lines as token_secret_lines,
+        )
         return lines + token_secret_lines(result)
     for line in (_expiry_line("access token expires", result.info.access_token_expires_at_ms, now),
                  _expiry_line("sign-in expires", result.info.sign_in_expires_at_ms, now)):
@@ -300,7 +308,9 @@ def apply_lines(result: Any, windows: bool, argv: Sequence[str]) -> list[str]:
 
 def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
     if getattr(result, "credential_kind", "") == "setup-token":
-        from .token_mode import next_step_lines as token_next_steps
+        from claude_session_tokens.kinds.token_mode import (
+            next_step_lines as token_next_steps,
+        )
         return token_next_steps(result, windows, argv)
     lines = ["", "Next:", *apply_lines(result, windows, argv)]
     lines += [

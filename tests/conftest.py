@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from helpers.profiles import ProfileBuilder
 from helpers.runner import ChecksRunner
 

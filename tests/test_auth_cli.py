@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from claude_session_tokens import cli
-from claude_session_tokens.findings import FindingError
 from helpers.fake_claude import FakeClaude
 from helpers.runner import ROOT
+
+from claude_session_tokens.claude import cli
+from claude_session_tokens.core.findings import FindingError
 
 CLI_CHECK = "test_claude_cli_can_log_out_and_in"
 REAL_CLAUDE = ROOT / "node_modules" / ".bin" / ("claude.cmd" if os.name == "nt" else "claude")

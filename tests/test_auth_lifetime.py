@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from claude_session_tokens.credentials import parse_credentials
-from claude_session_tokens.lifetime import assess
-from claude_session_tokens.secret import Secret
 from helpers.fake_claude import FakeClaude
 from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms, oauth_entry
+
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.session.credentials import parse_credentials
+from claude_session_tokens.session.lifetime import assess
 
 LIFETIME = "test_session_lasts_long_enough"
 PROMPT = "test_prompt_answers_on_what_ships"
@@ -17,7 +17,7 @@ MINUTE_MS = 60 * 1000
 
 def session_of(**overrides):
     import json
-    return parse_credentials(Secret(json.dumps({"claudeAiOauth": oauth_entry(**overrides)}).encode()))
+    return parse_credentials(Masked(json.dumps({"claudeAiOauth": oauth_entry(**overrides)}).encode()))
 
 
 CASES = {

@@ -16,11 +16,16 @@ import sys
 import time
 
 import pytest
-
 from helpers.fake_claude import FakeClaude
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 from helpers.render_support import RENDER_SECRET
-from helpers.terminal_runs import CTRL_C, TerminalModes, checks_command, run_in_terminal, run_without_terminal
+from helpers.terminal_runs import (
+    CTRL_C,
+    TerminalModes,
+    checks_command,
+    run_in_terminal,
+    run_without_terminal,
+)
 
 LOGIN = "test_fresh_login"
 LOGIN_CHECKS = ("test_00_fresh_login.py", "test_12_credentials_present.py", "test_16_credentials_valid.py",
@@ -97,7 +102,7 @@ def test_a_fresh_login_replaces_the_session_and_every_check_sees_the_new_one(log
     assert cases["test_prompt_answers_on_what_ships"].outcome == "passed"
     prompt = [c for c in fake.calls() if c.get("used") == "session"][0]
     new_access = json.loads(profile.credentials.read_text())["claudeAiOauth"]["accessToken"]
-    from claude_session_tokens.secret import fingerprint
+    from claude_session_tokens.core.masked import fingerprint
     assert prompt["session"] == fingerprint(new_access) != fingerprint(CANARY_ACCESS)
     # The CLI's own words reached the terminal on a passing run, and the suite said what it waits for.
     assert "Login successful." in run.stdout

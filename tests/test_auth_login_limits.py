@@ -7,13 +7,20 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from claude_session_tokens import check_timeouts, console as console_module
-from claude_session_tokens.check_timeouts import LOGIN_CHECK, NEEDS, PROMPT_CHECK, raise_limits, seconds_needed
-from claude_session_tokens.console import Console
-from claude_session_tokens.login import ci_problem, sign_in_again
-from claude_session_tokens.options import Settings
 from helpers.runner import CHECKS
+
+from claude_session_tokens.claude import console as console_module
+from claude_session_tokens.claude.console import Console
+from claude_session_tokens.claude.login import ci_problem, sign_in_again
+from claude_session_tokens.suite import timeouts
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.timeouts import (
+    LOGIN_CHECK,
+    NEEDS,
+    PROMPT_CHECK,
+    raise_limits,
+    seconds_needed,
+)
 
 
 def test_the_checks_given_their_own_limits_exist():
@@ -51,7 +58,7 @@ class FakeItem:
     (600, 10, "raised"),        # a shorter one is raised
 ])
 def test_a_short_run_limit_is_raised_for_the_login_only(monkeypatch, run_limit, marker, expected):
-    monkeypatch.setattr(check_timeouts, "run_timeout", lambda config: run_limit)
+    monkeypatch.setattr(timeouts, "run_timeout", lambda config: run_limit)
     settings = Settings(login_timeout=700)
     login, other = FakeItem(LOGIN_CHECK, marker), FakeItem("test_16_credentials_valid.py")
     raise_limits(SimpleNamespace(), [login, other], settings)
@@ -74,7 +81,7 @@ def test_ci_refuses_the_login(value, refused):
 
 
 def test_the_sign_in_command_names_the_users_own_directory():
-    from claude_session_tokens import remedy
+    from claude_session_tokens.core import remedy
 
     assert sign_in_again(SimpleNamespace(cli_config_dir=None)) == "claude auth login"
     assert sign_in_again(SimpleNamespace(cli_config_dir="/p/claude")) == "CLAUDE_CONFIG_DIR=/p/claude claude auth login"

@@ -14,19 +14,23 @@ import json
 import os
 
 import pytest
-
-import claude_session_tokens.login as login_module
-from claude_session_tokens.console import Console
-from claude_session_tokens.keychain import KeychainCredentialSource, KeychainFallbackFile, service_name
-from claude_session_tokens.login import fresh_login
-from claude_session_tokens.options import Settings
-from claude_session_tokens.secret import fingerprint
-from claude_session_tokens.session import SessionUnderTest
 from helpers.fake_claude import FakeClaude
 from helpers.fake_security import FakeKeychain
 from helpers.profiles import CANARY_MARKER, CANARY_REFRESH, oauth_entry
 from helpers.runner import CHECKS, ROOT, ChecksRun
 from helpers.simulate import simulate_platform
+
+import claude_session_tokens.claude.login as login_module
+from claude_session_tokens.claude.console import Console
+from claude_session_tokens.claude.login import fresh_login
+from claude_session_tokens.core.masked import fingerprint
+from claude_session_tokens.session.keychain import (
+    KeychainCredentialSource,
+    KeychainFallbackFile,
+    service_name,
+)
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.session import SessionUnderTest
 
 ACCOUNT = "dev"
 

@@ -10,7 +10,6 @@ import os
 import time
 
 import pytest
-
 from helpers.fake_claude import FakeClaude, process_gone
 from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms
 

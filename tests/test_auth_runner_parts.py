@@ -10,16 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
-
-from claude_session_tokens.discovery import discover
-from claude_session_tokens import child_env, prompt
-from claude_session_tokens.auth_env import override_warnings
-from claude_session_tokens.options import Settings
-from claude_session_tokens.processes import Completed, LaunchError, run_captured
-from claude_session_tokens.secret import Secret
-from claude_session_tokens.session import SessionUnderTest
 from helpers.fake_claude import FakeClaude, process_gone
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
+
+from claude_session_tokens.claude import child_env, prompt
+from claude_session_tokens.claude.auth_env import override_warnings
+from claude_session_tokens.claude.processes import Completed, LaunchError, run_captured
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.session.discovery import discover
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.session import SessionUnderTest
 
 # --- the child's environment -----------------------------------------------------------------
 
@@ -166,7 +166,7 @@ def test_verdicts_follow_is_error_and_result_never_the_exit_code_alone(run, kind
 
 
 def test_the_clis_words_are_shown_with_every_token_masked():
-    secret = Secret("opaque-session-value-123456")
+    secret = Masked("opaque-session-value-123456")
     run = completed("debug token=opaque-session-value-123456 key=sk-ant-api03-abcDEF_ghi "
                     "Bearer eyJhbGciOiJIUzI1NiJ9.cGF5bG9hZA; Invalid bearer token\n", code=1)
     text = prompt.judge(run, 10, [secret]).finding.message()
@@ -225,7 +225,7 @@ def test_the_copy_is_removed_even_when_the_cli_hangs(profile, tmp_path, monkeypa
 
 def test_on_windows_the_tree_is_killed_with_taskkill(monkeypatch):
     """Simulated: Windows has no process groups to kill, taskkill /T /F ends the whole tree."""
-    from claude_session_tokens import processes
+    from claude_session_tokens.claude import processes
 
     calls = []
     monkeypatch.setattr(processes.subprocess, "run", lambda argv, **kw: calls.append(argv))

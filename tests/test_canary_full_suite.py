@@ -21,7 +21,6 @@ import sys
 
 import pytest
 import yaml
-
 from helpers.fake_claude import FakeClaude
 from helpers.foundation import assert_no_crash
 from helpers.leaks import CANARY_TOKENS, assert_no_leak

@@ -26,7 +26,7 @@ from helpers.render_support import REAL_CLAUDE, run_render_secret
 from helpers.runner import ROOT
 
 from claude_session_tokens import __version__
-from claude_session_tokens.options import OPTIONS
+from claude_session_tokens.suite.options import OPTIONS
 
 PROMPT = "test_prompt_answers_on_what_ships"
 needs_pty = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals (pty) are POSIX-only")
@@ -229,7 +229,7 @@ def test_remedies_say_plain_claude_when_it_is_on_path_and_the_profile_is_the_def
 
 
 def test_spelling_of_commands_on_posix_and_powershell():
-    from claude_session_tokens import remedy
+    from claude_session_tokens.core import remedy
 
     posix = remedy.Spelling(claude="/opt/my tools/claude", config_dir="/data/claude work")
     assert posix.command(remedy.LOG_IN) == "CLAUDE_CONFIG_DIR='/data/claude work' '/opt/my tools/claude' auth login"
@@ -276,7 +276,7 @@ def test_the_first_start_remedy_starts_the_cli_found_on_the_named_profile(render
     assert result.returncode == 0, result.stderr
     assert (f"Fix: CLAUDE_CONFIG_DIR={shlex.quote(str(profile.dir))} {render_fake_bin(render)}   (start it once"
             in result.stdout), result.stdout
-    from claude_session_tokens import remedy
+    from claude_session_tokens.core import remedy
 
     windows = remedy.Spelling(windows=True, claude=r"C:\my tools\claude.cmd", config_dir=r"D:\p")
     assert windows.command(remedy.claude()) == r"$env:CLAUDE_CONFIG_DIR='D:\p'; & 'C:\my tools\claude.cmd'"
@@ -291,7 +291,7 @@ def test_the_suites_own_remedies_repeat_the_session_and_cli_the_run_judged(rende
              f"--claude-bin {render_fake_bin(render)}")
     assert f"run: {again}" in result.stdout, result.stdout
     assert f"run: {again}" in render.summary.read_text()
-    from claude_session_tokens import remedy
+    from claude_session_tokens.core import remedy
 
     windows = remedy.Spelling(front_door=remedy.RENDER_SECRET, windows=True,
                               suite_options=(("--claude-config-dir", r"D:\my profile"),))
@@ -381,7 +381,7 @@ def test_an_earlier_file_that_is_no_secret_is_named_as_such(render):
 
 
 def test_the_earlier_secret_is_read_bounded_and_never_from_a_special_file(tmp_path):
-    from claude_session_tokens.earlier_secret import READ_LIMIT, read_earlier
+    from claude_session_tokens.k8s.earlier_secret import READ_LIMIT, read_earlier
 
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)
@@ -561,7 +561,7 @@ def test_version():
 
 
 def test_the_console_command_is_the_same_front_door_and_says_its_own_name(tmp_path):
-    from claude_session_tokens import remedy
+    from claude_session_tokens.core import remedy
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     target = project["project"]["scripts"]["claude-session-tokens"]

@@ -13,11 +13,19 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pytest
-
 from helpers import privileges
 from helpers.foundation import (
-    DIRECTORY_REMEDY, FOUNDATION_FILES, LOGIN, ORDER, RELOGIN, assert_no_canary, assert_no_crash, fill,
-    assert_requirements_tagged, case, outcomes,
+    DIRECTORY_REMEDY,
+    FOUNDATION_FILES,
+    LOGIN,
+    ORDER,
+    RELOGIN,
+    assert_no_canary,
+    assert_no_crash,
+    assert_requirements_tagged,
+    case,
+    fill,
+    outcomes,
 )
 from helpers.profiles import DROP, ProfileBuilder, oauth_entry
 

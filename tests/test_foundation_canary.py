@@ -14,11 +14,17 @@ import json
 import os
 
 import pytest
-
-import claude_session_tokens.credentials as credentials_module
 from helpers.foundation import FOUNDATION_FILES, ORDER, assert_no_crash, case, outcomes
 from helpers.leaks import assert_no_leak, leak_needles, leaked
-from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH, ProfileBuilder, oauth_entry
+from helpers.profiles import (
+    CANARY_ACCESS,
+    CANARY_MARKER,
+    CANARY_REFRESH,
+    ProfileBuilder,
+    oauth_entry,
+)
+
+import claude_session_tokens.session.credentials as credentials_module
 
 VERBOSE = ("-vv", "-l", "--tb=long", "-rA")
 # Canaries where no token belongs: a hand-edited file can hold a token anywhere (review 1.1).

@@ -14,9 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers.foundation import (
-    FOUNDATION_FILES, ORDER, assert_no_canary, assert_no_crash, assert_requirements_tagged, case, outcomes,
+    FOUNDATION_FILES,
+    ORDER,
+    assert_no_canary,
+    assert_no_crash,
+    assert_requirements_tagged,
+    case,
+    outcomes,
 )
 from helpers.profiles import ProfileBuilder
 from helpers.runner import ChecksRun

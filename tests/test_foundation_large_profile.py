@@ -11,10 +11,10 @@ import os
 import shutil
 
 import pytest
-
-from claude_session_tokens.listing import list_session_dir
 from helpers.foundation import FOUNDATION_FILES, ORDER, assert_no_crash, case, outcomes
 from helpers.profiles import ProfileBuilder
+
+from claude_session_tokens.session.listing import list_session_dir
 
 TRANSCRIPTS = 100_000
 PER_DIR = 1000  # ProfileBuilder.add_transcripts puts 1000 files in each project dir

@@ -1,16 +1,21 @@
 """A simulated Windows machine: ``%USERPROFILE%\\.claude``, no ``HOME``, no POSIX modes.
 
 The checks run in this process (``inline=True``) with
-``claude_session_tokens.platforms.current_platform`` (and every module's imported copy of it)
+``claude_session_tokens.core.platforms.current_platform`` (and every module's imported copy of it)
 returning ``win32`` (helpers/simulate.py), the environment as Windows has it.
 """
 
 from __future__ import annotations
 
 import pytest
-
 from helpers.foundation import (
-    FOUNDATION_FILES, ORDER, assert_no_canary, assert_no_crash, assert_requirements_tagged, case, outcomes,
+    FOUNDATION_FILES,
+    ORDER,
+    assert_no_canary,
+    assert_no_crash,
+    assert_requirements_tagged,
+    case,
+    outcomes,
 )
 from helpers.profiles import ProfileBuilder
 from helpers.simulate import simulate_platform

@@ -19,9 +19,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import privileges
+from helpers.fake_claude import FakeClaude
+from helpers.fake_security import FakeKeychain
+from helpers.foundation import assert_no_canary, assert_no_crash
+from helpers.leaks import assert_no_leak
+from helpers.messages_api import MessagesAPI
+from helpers.profiles import CANARY_ACCESS, oauth_entry
+from helpers.render_support import REAL_CLAUDE, decoded, load_secret, run_render_secret
+from helpers.runner import CHECKS, ROOT, ChecksRun
 
-from claude_session_tokens import atomic, handoff
-from claude_session_tokens.handoff import (
+from claude_session_tokens.core import atomic
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.session import handoff
+from claude_session_tokens.session.handoff import (
     ALREADY_GONE,
     CHANGED,
     NOT_REMOVED,
@@ -33,19 +44,13 @@ from claude_session_tokens.handoff import (
     remove_file,
     remove_keychain_item,
 )
-from claude_session_tokens.keychain import KeychainCredentialSource, KeychainLookup, service_name
-from claude_session_tokens.options import NOT_WITH_DRY_RUN, Settings
-from claude_session_tokens.secret import Secret
-from claude_session_tokens.session import SessionUnderTest
-from helpers import privileges
-from helpers.fake_claude import FakeClaude
-from helpers.fake_security import FakeKeychain
-from helpers.foundation import assert_no_canary, assert_no_crash
-from helpers.leaks import assert_no_leak
-from helpers.messages_api import MessagesAPI
-from helpers.profiles import CANARY_ACCESS, oauth_entry
-from helpers.render_support import REAL_CLAUDE, decoded, load_secret, run_render_secret
-from helpers.runner import CHECKS, ROOT, ChecksRun
+from claude_session_tokens.session.keychain import (
+    KeychainCredentialSource,
+    KeychainLookup,
+    service_name,
+)
+from claude_session_tokens.suite.options import NOT_WITH_DRY_RUN, Settings
+from claude_session_tokens.suite.session import SessionUnderTest
 
 RENDER_CASE = "test_render_secret"
 ACCOUNT = "dev"
@@ -206,7 +211,7 @@ def credentials(tmp_path) -> Path:
 def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(credentials, monkeypatch):
     synced = []
     monkeypatch.setattr(handoff, "fsync_directory", lambda d: synced.append(d) or True)
-    result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
+    result = remove_file(credentials, Masked(credentials.read_bytes()), "linux")
     assert result.outcome == REMOVED and not result.laptop_still_holds_it
     assert not credentials.exists() and synced == [credentials.parent]
 
@@ -215,7 +220,7 @@ def test_remove_file_removes_exactly_the_captured_copy_and_syncs_the_directory(c
 def test_a_fifo_swapped_in_after_the_look_is_left_and_never_blocks(credentials, monkeypatch):
     """Between the hand-off's look (lstat) and its read, the copy is replaced by a FIFO: the read
     must not hang waiting for a writer, and nothing is removed."""
-    captured = Secret(credentials.read_bytes())
+    captured = Masked(credentials.read_bytes())
     regular = os.lstat(credentials)
     credentials.unlink()
     os.mkfifo(credentials)
@@ -240,7 +245,7 @@ def test_other_entries_with_a_number_beyond_a_double_stay_json(credentials):
     the CLI could read no entry of the file any more."""
     text = json.dumps({"claudeAiOauth": oauth_entry(), "mcpOAuth": {"srv": {"expiresAt": "@@"}}})
     credentials.write_text(text.replace('"@@"', "1e400"))
-    assert remove_file(credentials, Secret(credentials.read_bytes()), "linux").outcome == REMOVED
+    assert remove_file(credentials, Masked(credentials.read_bytes()), "linux").outcome == REMOVED
     left = credentials.read_bytes()
     assert b"Infinity" not in left and b'"expiresAt":1e400' in left
     script = "process.stdout.write(String(JSON.parse(require('fs').readFileSync(0, 'utf8')).mcpOAuth.srv.expiresAt))"
@@ -255,7 +260,7 @@ def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_o
     """mcpOAuth (MCP server sign-ins) and pluginSecrets are not the captured session: they stay."""
     others = {"mcpOAuth": MCP, "pluginSecrets": {"p": {"k": "v"}}}
     credentials.write_text(json.dumps({"claudeAiOauth": oauth_entry(), **others}))  # no local holds the session
-    result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
+    result = remove_file(credentials, Masked(credentials.read_bytes()), "linux")
     assert result.outcome == REMOVED and not result.laptop_still_holds_it
     left = json.loads(credentials.read_bytes())
     assert "claudeAiOauth" not in left
@@ -274,7 +279,7 @@ def test_other_entries_of_the_credentials_file_stay_and_the_real_cli_is_signed_o
 
 
 def test_a_copy_holding_another_session_is_left_alone_byte_for_byte(credentials):
-    captured = Secret(credentials.read_bytes())
+    captured = Masked(credentials.read_bytes())
     newer = json.dumps({"claudeAiOauth": oauth_entry(refreshToken="sk-ant-ort01-CANARYnewer0123456789abcdefg")})
     credentials.write_text(newer)
     result = remove_file(credentials, captured, "linux")
@@ -285,7 +290,7 @@ def test_a_copy_holding_another_session_is_left_alone_byte_for_byte(credentials)
 
 
 def test_a_copy_rewritten_with_the_same_session_is_left_and_still_shared(credentials):
-    captured = Secret(credentials.read_bytes())
+    captured = Masked(credentials.read_bytes())
     data = json.loads(captured.reveal())
     data["mcpOAuth"] = {}  # the CLI rewrote the file: same tokens, other bytes
     credentials.write_text(json.dumps(data))
@@ -299,7 +304,7 @@ def test_a_copy_rewritten_with_the_same_session_is_left_and_still_shared(credent
 
 
 def test_a_copy_already_gone_is_said(credentials):
-    captured = Secret(credentials.read_bytes())
+    captured = Masked(credentials.read_bytes())
     credentials.unlink()
     assert remove_file(credentials, captured, "linux").outcome == ALREADY_GONE
 
@@ -308,7 +313,7 @@ def test_a_copy_already_gone_is_said(credentials):
 def test_a_symlinked_copy_is_not_followed(credentials, tmp_path):
     target = tmp_path / "elsewhere.json"
     target.write_bytes(credentials.read_bytes())
-    captured = Secret(target.read_bytes())
+    captured = Masked(target.read_bytes())
     credentials.unlink()
     credentials.symlink_to(target)
     result = remove_file(credentials, captured, "linux")
@@ -322,12 +327,12 @@ def test_a_removal_refused_by_the_system_is_reported_with_the_command(credential
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(handoff.os, "unlink", refuse)
-    result = remove_file(credentials, Secret(credentials.read_bytes()), "linux")
+    result = remove_file(credentials, Masked(credentials.read_bytes()), "linux")
     assert result.outcome == NOT_REMOVED and "Permission denied" in result.reason
     assert credentials.exists()
     assert result.remove_by_hand == (f"chmod u+w {shlex.quote(str(credentials.parent))} && "
                                      f"rm {shlex.quote(str(credentials))}")
-    windows = remove_file(credentials, Secret(credentials.read_bytes()), "win32")
+    windows = remove_file(credentials, Masked(credentials.read_bytes()), "win32")
     assert windows.remove_by_hand.startswith(f"Remove-Item -LiteralPath '{credentials}'")
 
 
@@ -368,14 +373,14 @@ def item_data() -> bytes:
 
 
 def source_of(service: str, data: bytes) -> KeychainCredentialSource:
-    return KeychainCredentialSource(service, ACCOUNT, KeychainLookup("found", 0, Secret(data)))
+    return KeychainCredentialSource(service, ACCOUNT, KeychainLookup("found", 0, Masked(data)))
 
 
 def test_the_keychain_item_is_deleted_and_no_other(keychain):
     service = service_name("/Users/dev/claude-work")
     other = service_name(None)
     keychain.add(service, ACCOUNT, item_data()).add(other, ACCOUNT, b'{"other": 1}').add(service, "ci", b"{}")
-    result = remove_keychain_item(source_of(service, item_data()), Secret(item_data()), {},
+    result = remove_keychain_item(source_of(service, item_data()), Masked(item_data()), {},
                                   security=keychain.executable)
     assert result.outcome == REMOVED
     assert [(i["service"], i["account"]) for i in keychain.stored()] == [(other, ACCOUNT), (service, "ci")]
@@ -393,7 +398,7 @@ def test_a_keychain_item_with_other_entries_is_deleted_and_the_report_names_what
     """One Keychain item holds the whole file: its mcpOAuth (MCP server sign-ins) goes with it, said plainly."""
     service = service_name(None)
     keychain.add(service, ACCOUNT, ITEM_WITH_MCP)
-    result = remove_keychain_item(source_of(service, ITEM_WITH_MCP), Secret(ITEM_WITH_MCP), {},
+    result = remove_keychain_item(source_of(service, ITEM_WITH_MCP), Masked(ITEM_WITH_MCP), {},
                                   security=keychain.executable)
     assert result.outcome == REMOVED and keychain.stored() == []
     assert any("mcpOAuth" in note and "sign" in note for note in result.notes), result.notes
@@ -403,7 +408,7 @@ def test_a_keychain_item_with_other_entries_is_deleted_and_the_report_names_what
 def test_a_locked_keychain_is_a_clear_message_and_the_item_stays(keychain):
     service = service_name(None)
     keychain.add(service, ACCOUNT, item_data()).set_mode("locked")
-    result = remove_keychain_item(source_of(service, item_data()), Secret(item_data()), {},
+    result = remove_keychain_item(source_of(service, item_data()), Masked(item_data()), {},
                                   security=keychain.executable)
     assert result.outcome == NOT_REMOVED and "locked" in result.reason
     assert result.remove_by_hand == ("security unlock-keychain ~/Library/Keychains/login.keychain-db && "
@@ -415,7 +420,7 @@ def test_a_locked_keychain_is_a_clear_message_and_the_item_stays(keychain):
 def test_a_refused_deletion_keeps_the_item_and_says_so(keychain):
     service = service_name(None)
     keychain.add(service, ACCOUNT, item_data()).set_mode("deny-delete")
-    result = remove_keychain_item(source_of(service, item_data()), Secret(item_data()), {},
+    result = remove_keychain_item(source_of(service, item_data()), Masked(item_data()), {},
                                   security=keychain.executable)
     assert result.outcome == NOT_REMOVED and "refused" in result.reason
     assert len(keychain.stored()) == 1
@@ -424,7 +429,7 @@ def test_a_refused_deletion_keeps_the_item_and_says_so(keychain):
 def test_a_changed_keychain_item_is_left(keychain):
     service = service_name(None)
     keychain.add(service, ACCOUNT, b'{"claudeAiOauth": {"refreshToken": "newer"}}')
-    result = remove_keychain_item(source_of(service, item_data()), Secret(item_data()), {},
+    result = remove_keychain_item(source_of(service, item_data()), Masked(item_data()), {},
                                   security=keychain.executable)
     assert result.outcome == REPLACED and len(keychain.stored()) == 1
 
@@ -442,7 +447,7 @@ def test_the_fake_security_deletes_as_the_real_one(keychain):
 
 def test_the_whole_suite_hands_off_a_keychain_session(pytester, keychain, tmp_path, monkeypatch):
     """Simulated macOS: the session is in the Keychain; the suite runs in this process."""
-    import claude_session_tokens.session as session_module
+    import claude_session_tokens.suite.session as session_module
 
     monkeypatch.setattr(session_module, "current_platform", lambda: "darwin")
     monkeypatch.setenv("PATH", keychain.path_with_fake())

@@ -26,24 +26,24 @@ from helpers.leaks import assert_no_leak
 from helpers.profiles import ProfileBuilder, oauth_entry
 from helpers.render_support import run_render_secret
 
-from claude_session_tokens.credentials import (
-    FAR_FUTURE_MS,
-    parse_credentials,
-    session_problems,
-)
-from claude_session_tokens.destination import secret_out_problem
-from claude_session_tokens.discovery import discover
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.lifetime import assess, now_ms
-from claude_session_tokens.manifest import SecretInfo, annotations, iso_utc
-from claude_session_tokens.payload import (
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.k8s.destination import secret_out_problem
+from claude_session_tokens.k8s.manifest import SecretInfo, annotations, iso_utc
+from claude_session_tokens.k8s.payload import (
     build_payload,
     credentials_to_ship,
     include_problem,
     minimal_global_config,
 )
-from claude_session_tokens.secret import Secret
-from claude_session_tokens.session_files import read_bounded
+from claude_session_tokens.session.credentials import (
+    FAR_FUTURE_MS,
+    parse_credentials,
+    session_problems,
+)
+from claude_session_tokens.session.discovery import discover
+from claude_session_tokens.session.files import read_bounded
+from claude_session_tokens.session.lifetime import assess, now_ms
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="FIFOs and /dev exist on POSIX only")
 EARLIER_SECRET = b"# an earlier Secret, to be left as it was\n"
@@ -132,7 +132,7 @@ def test_a_special_or_huge_include_is_refused_saying_what_it_is(tmp_path, kind):
         assert why.startswith("it is a special file (a FIFO, socket or device")
         assert "not a regular file" in why and "no such file" not in why
     with pytest.raises(FindingError) as info:
-        build_payload(Secret(json.dumps({"claudeAiOauth": oauth_entry()}).encode()), tmp_path / "none.json",
+        build_payload(Masked(json.dumps({"claudeAiOauth": oauth_entry()}).encode()), tmp_path / "none.json",
                       tmp_path, ("extra.json",))
     assert any(d.startswith("extra.json: it is") for d in info.value.finding.details)
 
@@ -141,7 +141,7 @@ def test_a_special_or_huge_include_is_refused_saying_what_it_is(tmp_path, kind):
 @pytest.mark.timeout(30)
 def test_a_file_swapped_for_a_fifo_after_the_look_is_still_refused(tmp_path, monkeypatch):
     """The opened descriptor is checked again (fstat): a race cannot turn the read into a hang."""
-    from claude_session_tokens import session_files
+    from claude_session_tokens.session import files as session_files
 
     path = tmp_path / ".credentials.json"
     path.write_text("{}")
@@ -195,7 +195,7 @@ def credentials_text(**raw: str) -> bytes:
 ])
 def test_numbers_and_surrogates_are_named_findings_everywhere(field, raw, outcome):
     """Before: OverflowError, ValueError or UnicodeEncodeError ("unexpected ..., open an issue")."""
-    blob = Secret(credentials_text(**{field: raw}))
+    blob = Masked(credentials_text(**{field: raw}))
     if outcome in ("NaN", "Infinity", "-Infinity", "surrogate"):
         with pytest.raises(FindingError) as info:
             parse_credentials(blob)
@@ -237,7 +237,7 @@ def test_a_number_beyond_a_double_is_shipped_as_json_the_cli_reads_back(tmp_path
     """Before: the filtered credentials (and the minimal .claude.json) were re-encoded with
     Python's ``Infinity``, which is not JSON: the pod's CLI could not read its own session."""
     text = json.dumps({"claudeAiOauth": oauth_entry(expiresAt="@@"), "mcpOAuth": {"n": ["@@"]}})
-    shipped, _ = credentials_to_ship(Secret(text.replace('"@@"', raw).encode()), keep_other_keys=False)
+    shipped, _ = credentials_to_ship(Masked(text.replace('"@@"', raw).encode()), keep_other_keys=False)
     config = tmp_path / ".claude.json"
     config.write_text(json.dumps({"oauthAccount": {"emailAddress": "a@example.com", "n": "@@"}}).replace('"@@"', raw))
     minimal, _ = minimal_global_config(config)
@@ -439,10 +439,10 @@ def test_hostile_input_table(checks, tmp_path, stand_in_home, case):
 def test_a_lone_surrogate_survives_the_filtered_credentials_and_the_minimal_config(tmp_path):
     """Before: UnicodeEncodeError when the Secret's .credentials.json (only claudeAiOauth) or its
     .claude.json was re-encoded; now the escape is kept as the file had it."""
-    from claude_session_tokens.payload import credentials_to_ship
+    from claude_session_tokens.k8s.payload import credentials_to_ship
 
     raw = json.dumps({"claudeAiOauth": oauth_entry(rateLimitTier="@@"), "mcpOAuth": {}}).replace('"@@"', '"\\ud800"')
-    shipped, notes = credentials_to_ship(Secret(raw.encode()), keep_other_keys=False)
+    shipped, notes = credentials_to_ship(Masked(raw.encode()), keep_other_keys=False)
     assert json.loads(shipped.reveal()) == {"claudeAiOauth": json.loads(raw)["claudeAiOauth"]}
     shipped.reveal().decode("utf-8")  # valid UTF-8: the CLI in the pod can read it
     assert notes and "mcpOAuth" in notes[0]
@@ -460,8 +460,8 @@ def test_credentials_the_cli_rewrote_into_a_special_or_huge_file_are_read_bounde
     read unbounded (a 300 MB file there was read whole and adopted; special files were only
     skipped by a look before the read). Now it goes through the bounded reader: nothing of the
     kind is adopted, in bounded time."""
-    from claude_session_tokens.payload import build_payload
-    from claude_session_tokens.prompt import run_test_prompt
+    from claude_session_tokens.claude.prompt import run_test_prompt
+    from claude_session_tokens.k8s.payload import build_payload
 
     cli = tmp_path / "claude"
     make = {"fifo": 'mkfifo "$F"', "dev-zero": 'ln -s /dev/zero "$F"', "dev-urandom": 'ln -s /dev/urandom "$F"',
@@ -469,7 +469,7 @@ def test_credentials_the_cli_rewrote_into_a_special_or_huge_file_are_read_bounde
     cli.write_text("#!/bin/sh\nF=\"$CLAUDE_CONFIG_DIR/.credentials.json\"\nrm -f \"$F\"\n" + make + "\n"
                    'echo \'{"type":"result","subtype":"success","is_error":false,"result":"ok"}\'\n')
     cli.chmod(0o755)
-    payload = build_payload(Secret(json.dumps({"claudeAiOauth": oauth_entry()}).encode()), tmp_path / "none.json",
+    payload = build_payload(Masked(json.dumps({"claudeAiOauth": oauth_entry()}).encode()), tmp_path / "none.json",
                             tmp_path)
     start = time.monotonic()
     run = run_test_prompt(cli, payload, "ok", 20, {"PATH": os.environ["PATH"]}, "linux")
@@ -480,7 +480,7 @@ def test_credentials_the_cli_rewrote_into_a_special_or_huge_file_are_read_bounde
 @posix_only
 @pytest.mark.timeout(30)
 def test_a_tracked_name_that_is_now_a_fifo_does_not_hang_the_git_scan(tmp_path):
-    from claude_session_tokens.git_safety import _working_copy
+    from claude_session_tokens.k8s.git_safety import _working_copy
 
     os.mkfifo(tmp_path / "secret.yaml")
     assert _working_copy(tmp_path, "secret.yaml") is None

@@ -12,10 +12,14 @@ import signal
 import sys
 
 import pytest
-
 from helpers.fake_claude import FakeClaude, process_gone
 from helpers.leaks import assert_no_leak
-from helpers.terminal_runs import HANG_UP, TerminalModes, checks_command, run_in_terminal
+from helpers.terminal_runs import (
+    HANG_UP,
+    TerminalModes,
+    checks_command,
+    run_in_terminal,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals (pty) are POSIX-only")
 BROWSER_LINE = b"If the browser didn't open"

@@ -12,10 +12,10 @@ import sys
 import time
 
 import pytest
-
-from claude_session_tokens import processes
-from claude_session_tokens.processes import run_captured
 from helpers.fake_claude import process_gone
+
+from claude_session_tokens.claude import processes
+from claude_session_tokens.claude.processes import run_captured
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="setsid and /proc are POSIX; Windows uses taskkill /T")
 LINUX = sys.platform.startswith("linux")

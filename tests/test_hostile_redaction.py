@@ -12,8 +12,8 @@ from helpers.fake_claude import FakeClaude
 from helpers.leaks import assert_no_leak
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 
-from claude_session_tokens.redaction import FRAGMENT, environment_secrets, redact
-from claude_session_tokens.secret import Secret
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.core.redaction import FRAGMENT, environment_secrets, redact
 
 API_KEY = "sk-ant-api03-CANARYenvKEY0123456789abcdefghijklmnop"
 PROXY = "http://proxyuser:CANARYproxyPW@127.0.0.1:9"
@@ -43,7 +43,7 @@ def test_every_urls_user_info_is_masked_even_unknown(said, shown):
 
 @pytest.mark.parametrize("at", [13, 20, len(CANARY_ACCESS) - 5])
 def test_a_known_token_with_an_invalid_byte_inside_shows_no_fragment(at):
-    text = redact(b"echo: " + _broken(CANARY_ACCESS, at) + b" end", [Secret(CANARY_ACCESS)])
+    text = redact(b"echo: " + _broken(CANARY_ACCESS, at) + b" end", [Masked(CANARY_ACCESS)])
     assert not any(fragment in text for fragment in _fragments(CANARY_ACCESS)), text
     assert text.startswith("echo: ") and text.endswith(" end")
 
@@ -71,7 +71,7 @@ def test_proxy_and_base_url_passwords_are_known_secrets_on_their_own():
 
 
 def test_the_text_is_masked_before_it_is_shortened():
-    text = redact(b"x" * 290 + CANARY_ACCESS.encode(), [Secret(CANARY_ACCESS)])
+    text = redact(b"x" * 290 + CANARY_ACCESS.encode(), [Masked(CANARY_ACCESS)])
     assert "sk-ant" in text or "***" in text
     assert not any(fragment in text for fragment in _fragments(CANARY_ACCESS))
 
@@ -81,11 +81,11 @@ def test_a_token_in_utf16_is_masked_known_or_not(encoding):
     """Before: a NUL beside every character hid the token from every rule, and the text showed
     it whole with a "?" between its characters."""
     said = f"echo: {CANARY_ACCESS} end".encode(encoding)
-    for known in ([Secret(CANARY_ACCESS)], []):
+    for known in ([Masked(CANARY_ACCESS)], []):
         text = redact(said, known).replace("?", "").replace("\ufffd", "")
         assert CANARY_MARKER not in text, (encoding, known != [])
     piece = CANARY_ACCESS[15:45].encode(encoding)  # no longer token-shaped: the known fragment
-    text = redact(b"near " + piece, [Secret(CANARY_ACCESS)]).replace("?", "")
+    text = redact(b"near " + piece, [Masked(CANARY_ACCESS)]).replace("?", "")
     assert CANARY_MARKER not in text and "near" in text
 
 

@@ -18,14 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
-
-from claude_session_tokens.temp_copies import COPY_PREFIX, OWNER_FILE
 from helpers.fake_claude import FakeClaude, process_gone
 from helpers.leaks import assert_no_leak
 from helpers.profiles import CANARY_ACCESS
 from helpers.render_support import RENDER_SECRET
 from helpers.runner import ROOT
 from helpers.terminal_runs import checks_command
+
+from claude_session_tokens.session.temp_copies import COPY_PREFIX, OWNER_FILE
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGTERM/SIGHUP to a process group are POSIX")
 LINUX = sys.platform.startswith("linux")
@@ -173,7 +173,7 @@ def test_a_run_killed_outright_leaves_a_copy_that_the_next_run_removes(hanging, 
 
 
 def test_a_copy_whose_pid_was_reused_is_stale(tmp_path):
-    from claude_session_tokens import temp_copies
+    from claude_session_tokens.session import temp_copies
 
     reused = tmp_path / (COPY_PREFIX + "reused")
     reused.mkdir(mode=0o700)
@@ -190,7 +190,8 @@ def test_a_copy_whose_pid_was_reused_is_stale(tmp_path):
 
 STOPPED_IN_THE_HAND_OFF = """\
 import os, signal, sys, time
-from claude_session_tokens import render, render_cli
+from claude_session_tokens.k8s import render
+from claude_session_tokens import render_cli
 real = render.hand_off
 def stopped(*args, **kwargs):  # the Secret is on disk now; SIGTERM arrives before the copy goes
     os.kill(os.getpid(), signal.SIGTERM)

@@ -1,6 +1,6 @@
 """The macOS Keychain credential source, with a fake ``security`` on PATH (issue 5).
 
-Unit tests of ``claude_session_tokens.keychain`` and discovery, then the real ``checks/`` suite
+Unit tests of ``claude_session_tokens.session.keychain`` and discovery, then the real ``checks/`` suite
 run with a simulated macOS (inline, ``current_platform`` monkeypatched) and with
 ``--credentials-source keychain`` (subprocess).
 """
@@ -17,21 +17,21 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from helpers.fake_security import FakeKeychain
+from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, oauth_entry
+from helpers.runner import CHECKS, ROOT, ChecksRun
 
-from claude_session_tokens import keychain
-from claude_session_tokens.discovery import discover
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.keychain import (
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.session import keychain
+from claude_session_tokens.session.discovery import discover
+from claude_session_tokens.session.keychain import (
     KeychainCredentialSource,
     KeychainFallbackFile,
     account_name,
     keychain_source,
     service_name,
 )
-from claude_session_tokens.sources import FileCredentialSource, first_problem
-from helpers.fake_security import FakeKeychain
-from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, oauth_entry
-from helpers.runner import CHECKS, ROOT, ChecksRun
+from claude_session_tokens.session.sources import FileCredentialSource, first_problem
 
 ACCOUNT = "dev"
 DEFAULT_SERVICE = "Claude Code-credentials"
@@ -270,7 +270,7 @@ def run_checks_inline(pytester, out: Path, *args: str) -> ChecksRun:
 @pytest.fixture
 def simulated_mac(monkeypatch, fake, tmp_path):
     """macOS as the checks see it: platform darwin, the fake security first on PATH, USER=dev."""
-    import claude_session_tokens.session as session_module
+    import claude_session_tokens.suite.session as session_module
 
     monkeypatch.setattr(session_module, "current_platform", lambda: "darwin")
     monkeypatch.setenv("PATH", fake.path_with_fake())

@@ -9,16 +9,16 @@ from types import SimpleNamespace
 
 import kubernetes_validate
 import pytest
-
-from claude_session_tokens import lifetime as lifetime_module
-from claude_session_tokens import render_cli
-from claude_session_tokens.credentials import parse_credentials
-from claude_session_tokens.lifetime import assess
-from claude_session_tokens.manifest import SecretInfo, build_secret
-from claude_session_tokens.payload import build_payload
-from claude_session_tokens.secret import Secret
 from helpers.fake_claude import FakeClaude
 from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms, oauth_entry
+
+from claude_session_tokens import render_cli
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.k8s.manifest import SecretInfo, build_secret
+from claude_session_tokens.k8s.payload import build_payload
+from claude_session_tokens.session import lifetime as lifetime_module
+from claude_session_tokens.session.credentials import parse_credentials
+from claude_session_tokens.session.lifetime import assess
 
 UNTIL = "the pod can keep refreshing until: "
 END_MS = 1798000000000  # 2026-12-23T04:26:40Z
@@ -26,7 +26,7 @@ END_ISO = "2026-12-23T04:26:40Z"
 
 
 def session_of(**overrides):
-    return parse_credentials(Secret(json.dumps({"claudeAiOauth": oauth_entry(**overrides)}).encode()))
+    return parse_credentials(Masked(json.dumps({"claudeAiOauth": oauth_entry(**overrides)}).encode()))
 
 
 def test_the_report_names_the_end_of_the_sign_in_when_stated():
@@ -54,7 +54,7 @@ def test_the_pod_note_is_about_a_persistent_volume_not_an_emptydir():
 
 def payload(profile):
     profile.create()
-    return build_payload(Secret(profile.credentials.read_bytes()), profile.global_config, profile.dir, ())
+    return build_payload(Masked(profile.credentials.read_bytes()), profile.global_config, profile.dir, ())
 
 
 @pytest.mark.parametrize("end_ms, expected", [(END_MS, END_ISO), (None, "unknown")])

@@ -7,7 +7,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from helpers.messages_api import MessagesAPI
 
 TOKEN = "sk-ant-oat01-SERVERtestTOKEN0123456789abcdef"

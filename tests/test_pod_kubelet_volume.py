@@ -7,7 +7,6 @@ import stat
 import threading
 
 import pytest
-
 from helpers.kubelet_volume import DATA, DATA_TMP, KubeletSecretVolume
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="a Secret volume is a Linux directory of symlinks")

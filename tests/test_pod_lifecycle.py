@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from helpers import pod
 from helpers.kubelet_volume import KubeletSecretVolume
 from helpers.leaks import assert_no_leak

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from claude_session_tokens.options import OPTIONS
+from claude_session_tokens.suite.options import OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

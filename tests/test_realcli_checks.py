@@ -196,7 +196,7 @@ def test_keychain_session_is_verified_and_shipped_like_the_file(run_checks, prof
     the Secret carries exactly the Keychain's bytes."""
     from helpers.fake_security import FakeKeychain
 
-    from claude_session_tokens.keychain import service_name
+    from claude_session_tokens.session.keychain import service_name
 
     keychain_token = "sk-ant-oat01-CANARYkeychainACCESS0123456789abcdef"
     profile.create()

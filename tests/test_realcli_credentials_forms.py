@@ -20,16 +20,16 @@ from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, DROP, HOUR_MS, ProfileBuilder, oauth_entry
 from helpers.real_cli import clean_environment, offline, real_claude, run_prompt
 
-from claude_session_tokens.credentials import (
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.k8s.payload import credentials_to_ship
+from claude_session_tokens.session.credentials import (
     form_warnings,
     parse_credentials,
     session_problems,
 )
-from claude_session_tokens.discovery import discover
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.lifetime import assess, now_ms
-from claude_session_tokens.payload import credentials_to_ship
-from claude_session_tokens.secret import Secret
+from claude_session_tokens.session.discovery import discover
+from claude_session_tokens.session.lifetime import assess, now_ms
 
 pytestmark = pytest.mark.realcli
 
@@ -83,7 +83,7 @@ FORMS = {  # name: (bytes, what the pinned CLI does)
 def checks_verdict(blob: bytes) -> str:
     """"accepted" when the credentials check and the lifetime check both pass on ``blob``."""
     try:
-        session = parse_credentials(Secret(blob))
+        session = parse_credentials(Masked(blob))
     except FindingError:
         return "refused"
     problems = session_problems(session, "max")
@@ -163,7 +163,7 @@ def test_a_number_beyond_a_double_still_signs_in_once_the_other_entries_are_left
     shipped file signed the pod's CLI out ("Not logged in"); 5000 digits were refused outright."""
     blob = json.dumps({"claudeAiOauth": oauth_entry(expiresAt="@@RAW@@"), "mcpOAuth": {"s": {"t": "@@RAW@@"}}})
     blob = blob.replace('"@@RAW@@"', raw).encode()
-    shipped, notes = credentials_to_ship(Secret(blob), keep_other_keys=False)
+    shipped, notes = credentials_to_ship(Masked(blob), keep_other_keys=False)
     assert notes and b"Infinity" not in shipped.reveal()
     assert checks_verdict(shipped.reveal()) == "accepted"
     profile = ProfileBuilder(workdir / "cfg").create()

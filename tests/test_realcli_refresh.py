@@ -20,11 +20,16 @@ import time
 
 import pytest
 import yaml
-
 from helpers.leaks import assert_no_leak
 from helpers.messages_api import MessagesAPI
 from helpers.oauth_proxy import OAuthRefreshProxy
-from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH, HOUR_MS, ProfileBuilder, now_ms
+from helpers.profiles import (
+    CANARY_ACCESS,
+    CANARY_REFRESH,
+    HOUR_MS,
+    ProfileBuilder,
+    now_ms,
+)
 from helpers.real_cli import QUIET, real_claude
 from helpers.throwaway_ca import mint
 

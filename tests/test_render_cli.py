@@ -11,12 +11,18 @@ import stat
 import kubernetes_validate
 import pytest
 import yaml
-
-from claude_session_tokens import render_cli
-from claude_session_tokens.options import OPTIONS
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
-from helpers.render_support import REAL_CLAUDE, comparable, decoded, kubectl_secret, run_render_secret
+from helpers.render_support import (
+    REAL_CLAUDE,
+    comparable,
+    decoded,
+    kubectl_secret,
+    run_render_secret,
+)
+
+from claude_session_tokens import render_cli
+from claude_session_tokens.suite.options import OPTIONS
 
 
 @pytest.fixture

@@ -14,11 +14,17 @@ import textwrap
 import kubernetes_validate
 import pytest
 import yaml
-
 from helpers.foundation import assert_no_canary, assert_no_crash
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS
-from helpers.render_support import REAL_CLAUDE, comparable, decoded, kubectl_secret, load_secret, make_repo
+from helpers.render_support import (
+    REAL_CLAUDE,
+    comparable,
+    decoded,
+    kubectl_secret,
+    load_secret,
+    make_repo,
+)
 
 EARLIER = b"apiVersion: v1\nkind: Secret\n# an earlier Secret that must survive byte for byte\n"
 RENDER_CASE = "test_render_secret"
@@ -189,8 +195,9 @@ def test_refused_include_blocks_the_secret(suite):
 def test_refreshed_credentials_from_the_prompt_are_what_ships(checks, profile, tmp_path):
     """The CLI rotated the tokens in the verified copy (fake CLI: a refresh cannot run offline):
     the Secret carries the new, re-verified tokens, never the spent ones of the profile."""
-    from claude_session_tokens.secret import fingerprint
     from helpers.fake_claude import FakeClaude
+
+    from claude_session_tokens.core.masked import fingerprint
 
     profile.create()
     before = profile.snapshot()

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from helpers.render_support import git, make_repo
 
-from claude_session_tokens import git_safety
-from claude_session_tokens.git_safety import (
+from claude_session_tokens.k8s import git_safety
+from claude_session_tokens.k8s.git_safety import (
     SCAN_FAILED,
     check_destination,
     git_environment,
     tracked_session_secrets,
 )
-from claude_session_tokens.render import git_refusal
+from claude_session_tokens.k8s.render import git_refusal
 
 SECRET = """apiVersion: v1
 kind: Secret

@@ -11,21 +11,21 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.options import Settings
-from claude_session_tokens.render import prepare, verified_again
-from claude_session_tokens.secret import Secret, fingerprint
-from claude_session_tokens.session import SessionUnderTest
 from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms, oauth_entry
+
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked, fingerprint
+from claude_session_tokens.k8s.render import prepare, verified_again
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.session import SessionUnderTest
 
 REFRESHED_ACCESS = "sk-ant-oat01-CANARYrefreshedACCESS0123456789abcdef"
 REFRESHED_REFRESH = "sk-ant-ort01-CANARYrefreshedREFRESH0123456789abcdef"
 
 
-def refreshed(**overrides) -> Secret[bytes]:
+def refreshed(**overrides) -> Masked[bytes]:
     entry = oauth_entry(accessToken=REFRESHED_ACCESS, refreshToken=REFRESHED_REFRESH, **overrides)
-    return Secret(json.dumps({"claudeAiOauth": entry}, separators=(",", ":")).encode())
+    return Masked(json.dumps({"claudeAiOauth": entry}, separators=(",", ":")).encode())
 
 
 @pytest.fixture

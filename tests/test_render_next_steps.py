@@ -20,7 +20,11 @@ import pytest
 import yaml
 
 from claude_session_tokens.render_cli import (
-    apply_command, command_line, next_step_lines, powershell_quote, summary,
+    apply_command,
+    command_line,
+    next_step_lines,
+    powershell_quote,
+    summary,
 )
 
 PLACEHOLDER = "${NAMESPACE}"

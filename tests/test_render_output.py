@@ -8,15 +8,25 @@ from datetime import datetime, timezone
 import kubernetes_validate
 import pytest
 import yaml
-
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.manifest import SecretInfo, build_secret, serialise, to_json, to_yaml
-from claude_session_tokens.payload import SECRET_DATA_LIMIT, Payload, build_payload
-from claude_session_tokens.secret import Secret
-from claude_session_tokens.validation import known_versions, resolve_version, validate_secret
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH, ProfileBuilder
 from helpers.render_support import comparable, decoded, kubectl_secret
 from helpers.runner import ROOT
+
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.k8s.manifest import (
+    SecretInfo,
+    build_secret,
+    serialise,
+    to_json,
+    to_yaml,
+)
+from claude_session_tokens.k8s.payload import SECRET_DATA_LIMIT, Payload, build_payload
+from claude_session_tokens.k8s.validation import (
+    known_versions,
+    resolve_version,
+    validate_secret,
+)
 
 INFO = SecretInfo(captured_at=datetime(2026, 11, 28, 5, 0, tzinfo=timezone.utc),
                   access_token_expires_at_ms=1795871444692, sign_in_expires_at_ms=1798000000000,
@@ -24,7 +34,7 @@ INFO = SecretInfo(captured_at=datetime(2026, 11, 28, 5, 0, tzinfo=timezone.utc),
 
 
 def payload_of(profile: ProfileBuilder, *includes: str) -> Payload:
-    return build_payload(Secret(profile.credentials.read_bytes()), profile.global_config, profile.dir, includes)
+    return build_payload(Masked(profile.credentials.read_bytes()), profile.global_config, profile.dir, includes)
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from helpers.fake_claude import FakeClaude
 from helpers.foundation import assert_no_canary
 from helpers.render_support import make_repo
 
-from claude_session_tokens import gate
-from claude_session_tokens.plugin import CHECKS_DIR
+from claude_session_tokens.suite import gate
+from claude_session_tokens.suite.plugin import CHECKS_DIR
 
 PROMPT = "test_prompt_answers_on_what_ships"
 PROMPT_FILE = "test_40_test_prompt.py"
@@ -149,7 +149,7 @@ def test_a_dry_run_still_fails_on_a_committed_secret_beside_the_destination(chec
 
 
 def test_the_project_is_not_scanned_twice_when_the_secret_goes_into_it(tmp_path):
-    from claude_session_tokens.git_safety import work_trees_to_scan
+    from claude_session_tokens.k8s.git_safety import work_trees_to_scan
 
     repo = make_repo(tmp_path / "repo")
     (repo / "sub").mkdir()
@@ -163,7 +163,7 @@ def test_the_project_is_not_scanned_twice_when_the_secret_goes_into_it(tmp_path)
 
 
 def test_prompt_gate_reasons_only_from_the_prerequisites(tmp_path):
-    from claude_session_tokens.plugin import Ledger, Verdict
+    from claude_session_tokens.suite.plugin import Ledger, Verdict
 
     book = Ledger()
     ids = {"test_16_credentials_valid.py::t": ("SC-003",), "test_38_secret_preview.py::t": ("FR-007", "SC-004"),

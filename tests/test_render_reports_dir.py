@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
-
-from claude_session_tokens.report_paths import directory_problem, reports_problem
 from helpers import privileges
 from helpers.foundation import assert_no_canary
 from helpers.render_support import run_render_secret
+
+from claude_session_tokens.suite.report_paths import directory_problem, reports_problem
 
 
 def test_a_usable_reports_dir_is_created(tmp_path):
@@ -54,7 +54,7 @@ def test_read_only_reports_dir(tmp_path):
     target = tmp_path / "ro"
     target.mkdir(mode=0o500)
     code = ("import sys; from pathlib import Path; "
-            "from claude_session_tokens.report_paths import directory_problem; "
+            "from claude_session_tokens.suite.report_paths import directory_problem; "
             "print(directory_problem(Path(sys.argv[1])))")
     try:
         child = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True,

@@ -8,12 +8,17 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from claude_session_tokens import atomic, plugin
-from claude_session_tokens.gate import blocking_reasons, uncollected_check_files
-from claude_session_tokens.git_safety import check_destination, gitignore_line, tracked_session_secrets
-from claude_session_tokens.plugin import CHECKS_DIR, Ledger, Verdict
 from helpers.render_support import git, make_repo
+
+from claude_session_tokens.core import atomic
+from claude_session_tokens.k8s.git_safety import (
+    check_destination,
+    gitignore_line,
+    tracked_session_secrets,
+)
+from claude_session_tokens.suite import plugin
+from claude_session_tokens.suite.gate import blocking_reasons, uncollected_check_files
+from claude_session_tokens.suite.plugin import CHECKS_DIR, Ledger, Verdict
 
 POSIX = pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits; Windows has ACLs instead")
 
@@ -226,7 +231,7 @@ def test_uncollected_files_are_found():
 
 
 def test_default_destination_is_secrets_name_in_the_project(tmp_path):
-    from claude_session_tokens.options import Settings
+    from claude_session_tokens.suite.options import Settings
 
     assert Settings(project_root=tmp_path).secret_path() == tmp_path / "secrets" / "claude-session-tokens.yaml"
     assert Settings(project_root=tmp_path, secret_name="x", secret_format="json").secret_path() == \
@@ -249,12 +254,12 @@ def test_project_gitignore_ignores_the_default_destination_and_generated_reports
 
 
 def test_round_trip_check_catches_a_secret_that_does_not_decode_to_the_payload():
-    from claude_session_tokens.findings import FindingError
-    from claude_session_tokens.payload import Payload
-    from claude_session_tokens.render import check_round_trip
-    from claude_session_tokens.secret import Secret
+    from claude_session_tokens.core.findings import FindingError
+    from claude_session_tokens.core.masked import Masked
+    from claude_session_tokens.k8s.payload import Payload
+    from claude_session_tokens.k8s.render import check_round_trip
 
-    payload = Payload(files={".credentials.json": Secret(b"{}"), ".claude.json": Secret(b"{}")})
+    payload = Payload(files={".credentials.json": Masked(b"{}"), ".claude.json": Masked(b"{}")})
     check_round_trip("data:\n  .credentials.json: e30=\n  .claude.json: e30=\n", payload)
     for broken in ("data:\n  .credentials.json: e30=\n", "data:\n  .credentials.json: W10=\n  .claude.json: e30=\n",
                    "not: [yaml"):
@@ -268,7 +273,7 @@ def test_a_ctrl_c_during_the_write_takes_effect_once_the_write_is_whole(tmp_path
     import os
     import signal
 
-    from claude_session_tokens import atomic
+    from claude_session_tokens.core import atomic
 
     destination = tmp_path / "secret.yaml"
     destination.write_text("old\n")

@@ -20,17 +20,22 @@ import sys
 
 import pytest
 import yaml
-
-from claude_session_tokens.setup_token import MaskingRelay
 from helpers.leaks import assert_no_leak
 from helpers.messages_api import MessagesAPI
 from helpers.oauth_proxy import OAuthRefreshProxy
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH, ProfileBuilder
 from helpers.real_cli import offline
-from helpers.render_support import REAL_CLAUDE, RENDER_SECRET, comparable, kubectl_secret
+from helpers.render_support import (
+    REAL_CLAUDE,
+    RENDER_SECRET,
+    comparable,
+    kubectl_secret,
+)
 from helpers.runner import ROOT
 from helpers.terminal_runs import run_in_terminal, run_without_terminal
 from helpers.throwaway_ca import mint
+
+from claude_session_tokens.claude.setup_token import MaskingRelay
 
 SETUP_TOKEN = "sk-ant-oat01-CANARYcapturedTOKEN-" + "Zy9Xw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe_-" * 2 + "DcBa0123456789abcdef"
 CANARIES = (SETUP_TOKEN, CANARY_ACCESS, CANARY_REFRESH)

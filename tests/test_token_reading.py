@@ -12,14 +12,21 @@ import threading
 import time
 
 import pytest
-
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.oauth_token import (
-    READ_CAP, clean_text, extract, local_session_tokens, read_bounded, read_stdin, shape_problem, token_from,
-)
-from claude_session_tokens.secret import Secret, fingerprint
 from helpers.leaks import assert_no_leak
 from helpers.profiles import CANARY_ACCESS, ProfileBuilder
+
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked, fingerprint
+from claude_session_tokens.kinds.oauth_token import (
+    READ_CAP,
+    clean_text,
+    extract,
+    local_session_tokens,
+    read_bounded,
+    read_stdin,
+    shape_problem,
+    token_from,
+)
 
 # 108 characters, as a real setup-token token: prefix, a canary marker, token characters
 SETUP_TOKEN = "sk-ant-oat01-CANARYsetupTOKEN-" + "AbCdEfGhIj0123456789_-" * 3 + "KlMnOpQrStUv"
@@ -29,7 +36,7 @@ EXPECTED = fingerprint(SETUP_TOKEN)
 
 def judged(raw: bytes, width: int | None = None, session_tokens=()) -> str:
     """The fingerprint of the token read from ``raw`` (assertions compare fingerprints, never tokens)."""
-    return fingerprint(token_from(Secret(raw), width, session_tokens).reveal())
+    return fingerprint(token_from(Masked(raw), width, session_tokens).reveal())
 
 
 
@@ -113,9 +120,9 @@ def test_an_empty_file_a_truncated_token_and_odd_characters_are_refused():
 
 
 def test_shape_rules():
-    assert shape_problem(Secret(SETUP_TOKEN)) is None
-    assert shape_problem(Secret(SETUP_TOKEN + "!")) is not None
-    assert "expected sk-ant-oat01-" in shape_problem(Secret("sk-ant-sid01-" + "x" * 95)).cause
+    assert shape_problem(Masked(SETUP_TOKEN)) is None
+    assert shape_problem(Masked(SETUP_TOKEN + "!")) is not None
+    assert "expected sk-ant-oat01-" in shape_problem(Masked("sk-ant-sid01-" + "x" * 95)).cause
 
 
 def test_extract_keeps_one_token_shown_twice():
@@ -194,8 +201,8 @@ def test_a_terminal_on_stdin_is_refused():
 
 def test_secret_reprs_never_show_the_token():
     result = subprocess.run([sys.executable, "-c", (
-        "from claude_session_tokens.oauth_token import token_from;"
-        "from claude_session_tokens.secret import Secret;"
+        "from claude_session_tokens.kinds.oauth_token import token_from;"
+        "from claude_session_tokens.core.masked import Secret;"
         f"t = token_from(Secret({SETUP_TOKEN.encode()!r})); print(repr(t), str(t), f'{{t}}')")],
         capture_output=True, text=True, timeout=60, env=dict(os.environ))
     assert result.returncode == 0, result.stderr[-500:]

@@ -30,8 +30,8 @@ from helpers.render_support import (
 )
 from helpers.runner import ROOT
 
-from claude_session_tokens.options import Settings
-from claude_session_tokens.plugin import PROJECT_ROOT
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.plugin import PROJECT_ROOT
 
 TOKEN = "sk-ant-oat01-CANARYfileTOKEN-" + "Mn0Pq1Rs2Tu3Vw4Xy5Z_" * 4 + "abcdefghijklmnopqr"
 OTHER = "sk-ant-oat01-CANARYotherTOKEN-" + "Ab1Cd2Ef3Gh4Ij5Kl6M_" * 4 + "stuvwxyz0123456789"
@@ -188,7 +188,7 @@ def test_pytest_checks_reads_a_token_file_and_reports_na_checks(checks, tmp_path
 def test_a_committed_token_secret_is_found_by_the_git_scan(tmp_path):
     from helpers.render_support import git, make_repo
 
-    from claude_session_tokens.git_safety import tracked_session_secrets
+    from claude_session_tokens.k8s.git_safety import tracked_session_secrets
 
     repo = make_repo(tmp_path / "repo")
     secret = yaml.safe_load(kubectl_secret({"CLAUDE_CODE_OAUTH_TOKEN": TOKEN.encode()}, "claude-oauth-token",
@@ -220,8 +220,8 @@ def test_an_unreachable_api_fails_fast_with_the_network_remedy(world):
 
 
 def test_the_suites_own_remedies_repeat_the_token_file(tmp_path):
-    from claude_session_tokens import remedy
-    from claude_session_tokens.session import SessionUnderTest
+    from claude_session_tokens.core import remedy
+    from claude_session_tokens.suite.session import SessionUnderTest
 
     settings = Settings(oauth_token_file=str(tmp_path / "token.txt"), project_root=PROJECT_ROOT)
     spelling = remedy.spelling_for(SessionUnderTest(settings, environ={"HOME": str(tmp_path)}), PROJECT_ROOT)

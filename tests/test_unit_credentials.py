@@ -5,18 +5,29 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from claude_session_tokens.credentials import (
-    form_warnings,
-    RELOGIN, load_json_object, parse_credentials, session_problems, token_shape_warning,
+from helpers.profiles import (
+    CANARY_ACCESS,
+    CANARY_MARKER,
+    CANARY_REFRESH,
+    DROP,
+    now_ms,
+    oauth_entry,
 )
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.secret import Secret
-from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH, DROP, now_ms, oauth_entry
+
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.session.credentials import (
+    RELOGIN,
+    form_warnings,
+    load_json_object,
+    parse_credentials,
+    session_problems,
+    token_shape_warning,
+)
 
 
-def blob(content) -> Secret[bytes]:
-    return Secret(content if isinstance(content, bytes) else json.dumps(content).encode())
+def blob(content) -> Masked[bytes]:
+    return Masked(content if isinstance(content, bytes) else json.dumps(content).encode())
 
 
 def finding_of(content):
@@ -32,13 +43,13 @@ def finding_of(content):
 def test_a_valid_session_is_parsed_with_tokens_masked():
     expires = now_ms() + 3_600_000
     session = parse_credentials(blob({"claudeAiOauth": oauth_entry(expiresAt=expires), "mcpOAuth": {}}))
-    assert session.access_token == Secret(CANARY_ACCESS)
-    assert session.refresh_token == Secret(CANARY_REFRESH)
+    assert session.access_token == Masked(CANARY_ACCESS)
+    assert session.refresh_token == Masked(CANARY_REFRESH)
     assert session.expires_at_ms == expires
     assert "user:inference" in session.scopes
     assert session.subscription_type == "max"
     assert session.other_keys == ("mcpOAuth",)
-    assert session.fingerprint == Secret(CANARY_REFRESH).fingerprint()
+    assert session.fingerprint == Masked(CANARY_REFRESH).fingerprint()
     assert CANARY_MARKER not in repr(session)
     assert session_problems(session, "max") == []
     assert token_shape_warning(session) is None
@@ -121,7 +132,7 @@ def test_unusual_token_shape_is_only_a_note():
 
 def test_load_json_object_names_what_it_reads():
     with pytest.raises(FindingError) as info:
-        load_json_object(Secret(b"[]"), "the global config")
+        load_json_object(Masked(b"[]"), "the global config")
     assert "the global config holds a JSON array" in info.value.finding.cause
 
 

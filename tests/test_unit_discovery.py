@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from claude_session_tokens.discovery import discover, home_directory
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.sources import FileCredentialSource
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.session.discovery import discover, home_directory
+from claude_session_tokens.session.sources import FileCredentialSource
 
 
 def test_option_beats_environment_beats_home(tmp_path):

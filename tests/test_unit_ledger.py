@@ -1,6 +1,6 @@
 """The requirements table: how the verdicts of several checks make one requirement's status."""
 
-from claude_session_tokens.plugin import Ledger, Verdict, render_summary
+from claude_session_tokens.suite.plugin import Ledger, Verdict, render_summary
 
 RENDER = "checks/test_90_render_secret.py::test_render_secret"
 GIT = "checks/test_35_secret_not_committed.py::test_secret_cannot_be_committed"
@@ -57,8 +57,8 @@ def test_a_refused_check_reads_not_run_and_names_what_to_fix_first():
 
 
 def test_only_details_that_name_checks_count_as_blockers():
-    from claude_session_tokens.plugin import blockers
-    from claude_session_tokens.spent_session import spent_line
+    from claude_session_tokens.suite.plugin import blockers
+    from claude_session_tokens.suite.spent_session import spent_line
 
     details = (spent_line(),
                "FR-004, SC-002, US1.2: test_40_test_prompt.py::test_p was not run (first fix FR-008)",
@@ -71,14 +71,14 @@ def test_only_details_that_name_checks_count_as_blockers():
 
 
 def test_render_secret_shows_the_details_and_its_own_command():
-    from claude_session_tokens import remedy
+    from claude_session_tokens.core import remedy
 
     with remedy.using(remedy.Spelling(front_door=remedy.RENDER_SECRET)):  # as in a render_secret.py run
         _render_secret_shows_the_details_and_its_own_command()
 
 
 def _render_secret_shows_the_details_and_its_own_command():
-    from claude_session_tokens.remedy import RUN_AGAIN
+    from claude_session_tokens.core.remedy import RUN_AGAIN
     from claude_session_tokens.render_cli import requirement_lines
 
     book = _book()

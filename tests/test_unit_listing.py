@@ -6,7 +6,12 @@ import os
 
 import pytest
 
-from claude_session_tokens.listing import display_name, format_listing, human_size, list_session_dir
+from claude_session_tokens.session.listing import (
+    display_name,
+    format_listing,
+    human_size,
+    list_session_dir,
+)
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="symlinks, FIFOs and modes as POSIX has them")
 

@@ -13,12 +13,12 @@ import threading
 
 import pytest
 
-from claude_session_tokens import session as session_module
-from claude_session_tokens.background import BackgroundCall
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.listing import list_session_dir
-from claude_session_tokens.options import Settings
-from claude_session_tokens.session import SessionUnderTest
+from claude_session_tokens.core.background import BackgroundCall
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.session.listing import list_session_dir
+from claude_session_tokens.suite import session as session_module
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.session import SessionUnderTest
 
 
 class Boom(Exception):
@@ -151,7 +151,7 @@ def test_fresh_login_lists_the_directory_after_the_login(profile, walks):
 
 @pytest.mark.parametrize("by_fd", [True, False], ids=["posix-descriptors", "paths-as-on-windows"])
 def test_both_ways_of_reading_directories_count_the_same(profile, monkeypatch, by_fd):
-    from claude_session_tokens import listing
+    from claude_session_tokens.session import listing
 
     if by_fd and not listing.SCAN_BY_FD:
         pytest.skip("this platform cannot scandir() an open descriptor (Windows)")

@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from claude_session_tokens.options import OPTIONS, Settings
+from claude_session_tokens.suite.options import OPTIONS, Settings
 
 
 def test_settings_defaults_are_the_option_defaults():

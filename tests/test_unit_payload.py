@@ -7,29 +7,34 @@ import json
 import os
 
 import pytest
+from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, ProfileBuilder, oauth_entry
 
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.payload import (
-    CREDENTIALS_KEY, GLOBAL_CONFIG_KEY, Payload, build_payload, credentials_to_ship, include_problem,
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.k8s.payload import (
+    CREDENTIALS_KEY,
+    GLOBAL_CONFIG_KEY,
+    Payload,
+    build_payload,
+    credentials_to_ship,
+    include_problem,
     minimal_global_config,
 )
-from claude_session_tokens.secret import Secret
-from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, ProfileBuilder, oauth_entry
 
 
 def test_credentials_with_only_the_session_ship_byte_for_byte():
     raw = b'{\n  "claudeAiOauth": ' + json.dumps(oauth_entry()).encode() + b"\n}\n"
-    shipped, notes = credentials_to_ship(Secret(raw), keep_other_keys=False)
+    shipped, notes = credentials_to_ship(Masked(raw), keep_other_keys=False)
     assert shipped.reveal() == raw and notes == ()
 
 
 def test_other_top_level_entries_are_left_out_unless_kept():
     data = {"claudeAiOauth": oauth_entry(), "mcpOAuth": {"srv": {"accessToken": "m"}}}
     raw = json.dumps(data).encode()
-    shipped, notes = credentials_to_ship(Secret(raw), keep_other_keys=False)
+    shipped, notes = credentials_to_ship(Masked(raw), keep_other_keys=False)
     assert json.loads(shipped.reveal()) == {"claudeAiOauth": data["claudeAiOauth"]}
     assert notes == ('left out of .credentials.json: "mcpOAuth" (pass --keep-credential-keys to ship it)',)
-    kept, kept_notes = credentials_to_ship(Secret(raw), keep_other_keys=True)
+    kept, kept_notes = credentials_to_ship(Masked(raw), keep_other_keys=True)
     assert kept.reveal() == raw and kept_notes == ()
 
 
@@ -92,7 +97,7 @@ def test_too_large_include(tmp_path):
 def test_build_payload(tmp_path):
     profile = ProfileBuilder(tmp_path / ".claude").create()
     (profile.dir / "settings.json").write_text('{"model": "opus"}')
-    blob = Secret(profile.credentials.read_bytes())
+    blob = Masked(profile.credentials.read_bytes())
     payload = build_payload(blob, profile.global_config, profile.dir, includes=("settings.json",))
     assert sorted(payload.files) == sorted([CREDENTIALS_KEY, GLOBAL_CONFIG_KEY, "settings.json"])
     assert payload.credentials == blob  # the very bytes the checks read
@@ -104,7 +109,7 @@ def test_build_payload(tmp_path):
 def test_build_payload_refuses_every_bad_include_at_once(tmp_path):
     profile = ProfileBuilder(tmp_path / ".claude").create()
     with pytest.raises(FindingError) as info:
-        build_payload(Secret(profile.credentials.read_bytes()), profile.global_config, profile.dir,
+        build_payload(Masked(profile.credentials.read_bytes()), profile.global_config, profile.dir,
                       includes=("projects", "absent.json"))
     finding = info.value.finding
     assert finding.details == ("projects: projects/ holds full conversation transcripts",
@@ -114,15 +119,15 @@ def test_build_payload_refuses_every_bad_include_at_once(tmp_path):
 
 def test_with_credentials_replaces_only_the_credentials(tmp_path):
     profile = ProfileBuilder(tmp_path / ".claude").create()
-    payload = build_payload(Secret(profile.credentials.read_bytes()), profile.global_config, profile.dir)
-    refreshed = Secret(b'{"claudeAiOauth": {}}')
+    payload = build_payload(Masked(profile.credentials.read_bytes()), profile.global_config, profile.dir)
+    refreshed = Masked(b'{"claudeAiOauth": {}}')
     updated = payload.with_credentials(refreshed)
     assert updated.credentials == refreshed and payload.credentials != refreshed
     assert updated.files[GLOBAL_CONFIG_KEY] == payload.files[GLOBAL_CONFIG_KEY]
 
 
 def test_write_to_lays_out_a_config_dir(tmp_path):
-    payload = Payload(files={CREDENTIALS_KEY: Secret(CANARY_ACCESS.encode()), GLOBAL_CONFIG_KEY: Secret(b"{}")})
+    payload = Payload(files={CREDENTIALS_KEY: Masked(CANARY_ACCESS.encode()), GLOBAL_CONFIG_KEY: Masked(b"{}")})
     target = tmp_path / "copy"
     target.mkdir()
     payload.write_to(target)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.session_files import READ_LIMIT, inspect_file, read_secret_file
-from claude_session_tokens.sources import LOGIN_REMEDY, FileCredentialSource, first_problem
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER
+
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.session.files import (
+    READ_LIMIT,
+    inspect_file,
+    read_secret_file,
+)
+from claude_session_tokens.session.sources import (
+    LOGIN_REMEDY,
+    FileCredentialSource,
+    first_problem,
+)
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="symlinks and FIFOs as POSIX has them")
 

@@ -12,15 +12,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-from claude_session_tokens import child_env
-from claude_session_tokens.manifest import SecretInfo
-from claude_session_tokens.processes import Completed
-from claude_session_tokens.prompt import SHOWN_CHARS, PromptRun, judge, redact
-from claude_session_tokens.render import RenderResult
-from claude_session_tokens.secret import Secret
-from claude_session_tokens.shown_values import described, is_harmless, shown, shown_list
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
+
+from claude_session_tokens.claude import child_env
+from claude_session_tokens.claude.processes import Completed
+from claude_session_tokens.claude.prompt import SHOWN_CHARS, PromptRun, judge, redact
+from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.core.shown_values import (
+    described,
+    is_harmless,
+    shown,
+    shown_list,
+)
+from claude_session_tokens.k8s.manifest import SecretInfo
+from claude_session_tokens.k8s.render import RenderResult
 
 
 @pytest.mark.parametrize("value", ["max", "pro", "team", "enterprise", "user:inference", "user:profile",
@@ -74,7 +79,7 @@ def test_completed_repr_hides_the_output():
 
 
 def test_prompt_run_repr_hides_output_and_url():
-    run = PromptRun(_completed(), Secret(CANARY_ACCESS.encode()), ("ANTHROPIC_API_KEY",),
+    run = PromptRun(_completed(), Masked(CANARY_ACCESS.encode()), ("ANTHROPIC_API_KEY",),
                     f"https://u:{CANARY_MARKER}pw@gw.example/?key={CANARY_MARKER}", None)
     assert CANARY_MARKER not in repr(run) and CANARY_MARKER not in str(run)
     assert "ANTHROPIC_API_KEY" in repr(run)
@@ -100,9 +105,9 @@ def test_a_secret_cut_at_the_shown_length_is_still_masked():
     secret = "mcp-" + "Q" * 40 + "CANARYtail"
     pad = "x" * (SHOWN_CHARS - 40)  # the JSON text reaches the cut inside the secret
     said = judge(Completed(("claude",), 1, '{"type":"result","is_error":true,"result":{"detail":"'
-                           + pad + secret + '"}}', "", 0.5, False), 10, [Secret(secret)]).finding.message()
+                           + pad + secret + '"}}', "", 0.5, False), 10, [Masked(secret)]).finding.message()
     assert "QQQQ" not in said and "mcp-" not in said
-    text = redact(pad + secret, [Secret(secret)])
+    text = redact(pad + secret, [Masked(secret)])
     assert "QQQQ" not in text and "mcp-" not in text
 
 
@@ -128,7 +133,7 @@ def test_shown_url_drops_credentials_query_and_fragment(url, expected):
 
 
 def test_a_401_through_a_scheme_less_proxy_names_it_without_its_password():
-    from claude_session_tokens.prompt import intermediaries
+    from claude_session_tokens.claude.prompt import intermediaries
 
     via = intermediaries({"HTTPS_PROXY": "proxyuser:CANARYpw@proxy.corp:3128"})
     assert via == (("HTTPS_PROXY", "***@proxy.corp:3128"),)

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from claude_session_tokens import processes, render_cli, signals
+from claude_session_tokens import render_cli
+from claude_session_tokens.claude import processes
+from claude_session_tokens.core import signals
 
 POSIX = os.name != "nt"
 

@@ -15,16 +15,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import claude_session_tokens.platforms as platforms
-from claude_session_tokens import cli, processes
-from claude_session_tokens.discovery import discover
-from claude_session_tokens.findings import FindingError
-from claude_session_tokens.listing import list_session_dir
-from claude_session_tokens.session_files import unreadable_finding, inspect_file
-from claude_session_tokens.sources import FileCredentialSource
 from helpers.profiles import CANARY_MARKER, ProfileBuilder
 from helpers.runner import CHECKS, ROOT, ChecksRun
+
+import claude_session_tokens.core.platforms as platforms
+from claude_session_tokens.claude import cli, processes
+from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.session.discovery import discover
+from claude_session_tokens.session.files import inspect_file, unreadable_finding
+from claude_session_tokens.session.listing import list_session_dir
+from claude_session_tokens.session.sources import FileCredentialSource
 
 NATIVE_WINDOWS = os.name == "nt"
 
@@ -147,7 +147,7 @@ def run_session_file_checks_inline(pytester, out: Path, *args: str) -> ChecksRun
                     "of the other tests covers Windows itself")
 def test_checks_on_simulated_windows_find_the_profile_and_ignore_posix_modes(pytester, monkeypatch, tmp_path):
     """The session-file checks with ``%USERPROFILE%`` only and a group-readable credentials file."""
-    import claude_session_tokens.session as session_module
+    import claude_session_tokens.suite.session as session_module
 
     user = tmp_path / "Users" / "dev"
     profile = ProfileBuilder(user / ".claude").create()
@@ -172,7 +172,7 @@ def test_the_same_group_readable_file_warns_on_linux(pytester, monkeypatch, tmp_
     """The counter-test: the warning above is absent because of the platform, not by accident."""
     if NATIVE_WINDOWS:
         pytest.skip("POSIX modes cannot be set on Windows")  # the native run covers Windows itself
-    import claude_session_tokens.session as session_module
+    import claude_session_tokens.suite.session as session_module
 
     profile = ProfileBuilder(tmp_path / "home" / ".claude").create()
     profile.credentials.chmod(0o644)

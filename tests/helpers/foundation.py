@@ -10,10 +10,9 @@ import os
 import shlex
 import shutil
 
-from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
-from helpers.runner import ROOT
 from helpers.leaks import assert_no_leak
-from helpers.runner import ChecksRun
+from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
+from helpers.runner import ROOT, ChecksRun
 
 # short name -> (file in checks/, test function, requirement IDs it must carry in the JUnit XML)
 CHECKS = {

@@ -1,6 +1,6 @@
 """Simulate another operating system in-process (house rule 7).
 
-The package asks :func:`claude_session_tokens.platforms.current_platform` which system it
+The package asks :func:`claude_session_tokens.core.platforms.current_platform` which system it
 judges. Modules that did ``from .platforms import current_platform`` hold their own name for
 it, so every loaded ``claude_session_tokens`` module that has the name gets the replacement;
 ``platforms.is_windows()``/``is_macos()`` without an argument follow too.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-import claude_session_tokens.platforms as platforms
+import claude_session_tokens.core.platforms as platforms
 
 
 def simulate_platform(monkeypatch, platform: str) -> None:

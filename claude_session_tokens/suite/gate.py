@@ -1,0 +1,105 @@
+"""The gate before the Secret: render only when every check of a complete run passed.
+
+Blocking: a check that failed, errored, was skipped (other than by design), was deselected
+(``-k``, ``-m``), did not run, or lives in a ``checks/test_*.py`` file the run did not collect
+(``pytest checks/test_90_render_secret.py`` alone). The only skip that does not block is the
+one by design: the fresh-login checks without ``--fresh-login``.
+
+Each reason names the requirement it leaves unproven, so the user knows what blocked the Secret.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+import pytest
+
+from claude_session_tokens.core.remedy import RUN_AGAIN
+from claude_session_tokens.suite.plugin import Ledger, Verdict
+
+RESULT_KEY = pytest.StashKey[object]()  # the render check leaves its RenderResult here
+PRINTS_DRY_RUN_ITSELF = pytest.StashKey[bool]()  # set by render_secret.py, which prints the YAML
+
+BLOCKING_OUTCOMES = {
+    "failed": "failed",
+    "error": "stopped with an error",
+    "skipped": "was skipped",
+    "refused": "was not run",  # e.g. the test prompt, after test_35 or test_38 failed
+    "not run": "did not run",
+}
+
+
+def _short(nodeid: str) -> str:
+    return nodeid.split("/")[-1]
+
+
+def _requirements(verdict: Verdict) -> str:
+    return ", ".join(verdict.requirements) or "no requirement"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+_MARK = re.compile(r"mark\.requirement\(([^)]*)\)")
+_ID = re.compile(r"(?:FR|SC)-\d{3}")
+
+
+def uncollected_check_files(checks_dir: Path, collected_nodeids: Iterable[str]) -> list[str]:
+    """Names of ``checks/test_*.py`` files with no check in the run (not even a deselected one)."""
+    collected = {nodeid.split("::")[0].replace("\\", "/").split("/")[-1] for nodeid in collected_nodeids}
+    return sorted(p.name for p in checks_dir.glob("test_*.py") if p.name not in collected)
+
+
+def declared_requirements(check_file: Path) -> str:
+    """The FR/SC IDs a check file is tagged with, read from its source (it was not collected)."""
+    try:
+        text = check_file.read_text(encoding="utf-8")
+    except OSError:
+        return "unknown requirements"
+    ids = sorted({i for args in _MARK.findall(text) for i in _ID.findall(args)})
+    return ", ".join(ids) or "no requirement"
+
+
+# The offline checks of the render step that run before the test prompt (their numbers put them
+# there): when one of them failed, this run cannot write the Secret, so the prompt must not risk a
+# refresh of the tokens (refresh tokens are single-use; the new ones would be lost with the run).
+RENDER_PREREQUISITES = ("test_35_secret_not_committed.py", "test_38_secret_preview.py")
+
+
+def earlier_failures(book: Ledger, nodeid: str, files: Iterable[str] = RENDER_PREREQUISITES) -> list[str]:
+    """Checks in ``files`` that already ran and failed, errored or were skipped (not by design)."""
+    reasons = []
+    wanted = set(files)
+    for other, verdict in book.verdicts.items():
+        what = BLOCKING_OUTCOMES.get(verdict.outcome) if verdict.outcome != "not run" else None
+        if other != nodeid and what and _short(other).split("::")[0] in wanted:
+            reasons.append(f"{_requirements(verdict)}: {_short(other)} {what}")
+    return reasons
+
+
+def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str] = (),
+                     checks_dir: Path | None = None) -> list[str]:
+    """Why the Secret must not be rendered; empty when the gate is open."""
+    reasons = []
+    deselected = set(book.deselected)
+    for nodeid, verdict in book.verdicts.items():
+        if nodeid == render_nodeid:
+            continue
+        if nodeid in deselected:
+            reasons.append(f"{_requirements(verdict)}: {_short(nodeid)} was deselected (-k, -m or a node id); "
+                           "every check must run before the Secret is rendered")
+            continue
+        what = BLOCKING_OUTCOMES.get(verdict.outcome)
+        if what is None:  # passed, skipped by design
+            continue
+        note = _first_line(verdict.message).removeprefix("not run: ")
+        reasons.append(f"{_requirements(verdict)}: {_short(nodeid)} {what}" + (f" ({note})" if note else ""))
+    for name in uncollected:
+        ids = declared_requirements(checks_dir / name) if checks_dir else "unknown requirements"
+        reasons.append(f"{ids}: {name} was not part of the run (a single file or a subset was given); "
+                       f"run the whole suite: {RUN_AGAIN}")
+    return reasons
+
