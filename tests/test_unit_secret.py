@@ -37,7 +37,7 @@ def test_a_failed_assertion_shows_no_value():
     with pytest.raises(AssertionError) as info:
         assert access == refresh
     assert CANARY_MARKER not in str(info.value)
-    assert "Secret(***)" in str(info.value)
+    assert "Masked(***)" in str(info.value)
 
 
 def test_logging_a_secret_shows_no_value(caplog):

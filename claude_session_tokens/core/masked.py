@@ -1,9 +1,9 @@
 """A masked container for token values and the raw bytes of credential files.
 
 Every token, and every byte string that may contain one, travels through the program as a
-:class:`Secret`. Its ``repr``, ``str`` and ``format`` never show the value, so a secret that
+:class:`Masked`. Its ``repr``, ``str`` and ``format`` never show the value, so a secret that
 reaches an assertion message, a traceback with ``-l``, a log line or a report shows up as
-``Secret(***)``. The value is only reachable through :meth:`Secret.reveal`, which makes every
+``Masked(***)``. The value is only reachable through :meth:`Masked.reveal`, which makes every
 place that handles the real value easy to find with ``grep reveal``.
 """
 
@@ -27,7 +27,7 @@ class Masked(Generic[T]):
         if isinstance(value, Masked):  # never double-wrap
             value = value.reveal()
         if not isinstance(value, (str, bytes)):
-            raise TypeError(f"Secret holds str or bytes, not {type(value).__name__}")
+            raise TypeError(f"Masked holds str or bytes, not {type(value).__name__}")
         object.__setattr__(self, "_value", value)
 
     def reveal(self) -> T:
@@ -55,10 +55,10 @@ class Masked(Generic[T]):
         return hmac.compare_digest(a, b)
 
     def __hash__(self) -> int:
-        return hash(("Secret", hashlib.sha256(_as_bytes(self._value)).digest()))
+        return hash(("Masked", hashlib.sha256(_as_bytes(self._value)).digest()))
 
     def __repr__(self) -> str:
-        return f"Secret({MASK})"
+        return f"Masked({MASK})"
 
     __str__ = __repr__
 
@@ -66,15 +66,15 @@ class Masked(Generic[T]):
         return repr(self)
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("Secret is immutable")
+        raise AttributeError("Masked is immutable")
 
     def __reduce__(self):  # pickling would carry the value to places we cannot see
-        raise TypeError("Secret cannot be pickled")
+        raise TypeError("Masked cannot be pickled")
 
-    def __copy__(self) -> "Secret[T]":
+    def __copy__(self) -> "Masked[T]":
         return self
 
-    def __deepcopy__(self, memo: dict) -> "Secret[T]":
+    def __deepcopy__(self, memo: dict) -> "Masked[T]":
         return self
 
 
