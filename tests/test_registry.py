@@ -37,3 +37,34 @@ def test_junit_requirement_properties_are_exactly_as_before(checks, profile, tmp
         properties = cases[name].properties
         assert tuple(cases[name].requirements()) == ids, name
         assert properties[:len(ids)] == [("requirement", rid) for rid in ids], name
+
+
+# What the gate named for a check file the run did not collect, before the registry existed (it
+# read the FR/SC IDs from the file's marker, sorted, without the acceptance scenarios).
+UNCOLLECTED_IDS = {
+    "test_00_fresh_login.py": "FR-001, FR-002, SC-001",
+    "test_10_session_directory.py": "FR-003, SC-003",
+    "test_12_credentials_present.py": "FR-003, SC-003",
+    "test_13_credentials_regular_file.py": "SC-003",
+    "test_14_credentials_not_empty.py": "SC-003",
+    "test_15_credentials_readable.py": "SC-003",
+    "test_16_credentials_valid.py": "SC-003",
+    "test_20_claude_cli.py": "FR-001, FR-002",
+    "test_30_session_lifetime.py": "SC-005",
+    "test_35_secret_not_committed.py": "FR-008, SC-006",
+    "test_38_secret_preview.py": "FR-007, SC-004",
+    "test_40_test_prompt.py": "FR-004, SC-002",
+    "test_60_directory_listing.py": "FR-005",
+    "test_90_render_secret.py": "FR-006, FR-008, SC-004, SC-006",
+}
+
+
+def test_the_gate_names_an_uncollected_file_as_before():
+    from claude_session_tokens.core.remedy import RUN_AGAIN
+    from claude_session_tokens.suite.gate import blocking_reasons
+    from claude_session_tokens.suite.plugin import CHECKS_DIR, Ledger
+
+    for name, ids in UNCOLLECTED_IDS.items():
+        assert blocking_reasons(Ledger(), "render", [name], CHECKS_DIR) == [
+            (f"{ids}: {name} was not part of the run (a single file or a subset was given); "
+             f"run the whole suite: {RUN_AGAIN}")], name
