@@ -220,3 +220,25 @@ def test_a_test_outside_checks_is_left_alone():
     item = SimpleNamespace(path=ROOT / "tests" / "test_x.py")
     plugin.pytest_itemcollected(item)  # no marker methods: any use would raise
     assert vars(item) == {"path": ROOT / "tests" / "test_x.py"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):  # "from a import b" imports a, and a.b when b is a module
+            names |= {node.module or ""} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+    return names
+
+
+def test_the_lower_layers_do_not_import_the_suite():
+    """The registry lives in suite/ and reads kinds/; kinds/ and the layers below never read suite/."""
+    package = ROOT / "claude_session_tokens"
+    offenders = [str(path.relative_to(ROOT)) for layer in ("core", "session", "claude", "k8s", "kinds")
+                 for path in sorted((package / layer).glob("*.py"))
+                 if any(m == "claude_session_tokens.suite" or m.startswith("claude_session_tokens.suite.")
+                        for m in _imported_modules(path))]
+    assert offenders == []
+    assert "claude_session_tokens.kinds.credential_kind" in _imported_modules(package / "suite" / "registry.py")
