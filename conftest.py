@@ -120,7 +120,7 @@ def secret_gate(request: pytest.FixtureRequest) -> list[str]:
     """Why the Secret must not be rendered by this run; empty when the gate is open (gate.py)."""
     book = ledger(request.config)
     uncollected = gate.uncollected_check_files(CHECKS_DIR, book.verdicts)
-    return gate.blocking_reasons(book, request.node.nodeid, uncollected, CHECKS_DIR)
+    return gate.blocking_reasons(book, request.node.nodeid, uncollected)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

@@ -41,14 +41,11 @@ Fix: ``pytest checks --fresh-login`` in an interactive terminal; or by hand
 ``claude auth logout && claude auth login``, then ``pytest checks``.
 """
 
-import pytest
-
 from claude_session_tokens.claude.login import RUN_IT, attached_terminal, fresh_login
 from claude_session_tokens.claude.setup_token import capture
 from claude_session_tokens.suite.plugin import skip_by_design
 
 
-@pytest.mark.requirement("FR-001", "FR-002", "SC-001", "US1.1", "US1.3")
 def test_fresh_login(claude_session, request, record_property):
     if claude_session.settings.setup_token:
         outcome = capture(claude_session, lambda: attached_terminal(request.config))

@@ -10,12 +10,9 @@ suite is looking in the wrong place).
 Fix: ``claude auth login``, or ``pytest checks --claude-config-dir <dir>``.
 """
 
-import pytest
-
 from claude_session_tokens.suite.plugin import fail_check
 
 
-@pytest.mark.requirement("FR-003", "SC-003")
 def test_session_directory_exists(claude_session):
     problem = claude_session.directory_problem()
     if problem:

@@ -9,14 +9,11 @@ present; its absence is only a warning, because the Secret carries a minimal one
 Fix: ``claude auth login``.
 """
 
-import pytest
-
 from claude_session_tokens.core.findings import Finding
 from claude_session_tokens.core.remedy import RUN_AGAIN, Remedy, claude
 from claude_session_tokens.suite.plugin import fail_check, warn_check
 
 
-@pytest.mark.requirement("SC-003", "FR-003", "US1.1", "US2.1")
 def test_credentials_are_present(claude_session, record_property):
     location = claude_session.location
     problem = location.credentials.presence_problem()

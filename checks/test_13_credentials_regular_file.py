@@ -8,12 +8,9 @@ profile is damaged. Symlinks are followed, so Kubernetes-style ``..data`` links 
 Fix: move the odd entry away and ``claude auth login``.
 """
 
-import pytest
-
 from claude_session_tokens.suite.plugin import fail_check
 
 
-@pytest.mark.requirement("SC-003", "US2.1")
 def test_credentials_are_a_regular_file(claude_session):
     source = claude_session.location.credentials
     problem = source.presence_problem() or source.shape_problem()

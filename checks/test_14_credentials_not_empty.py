@@ -7,12 +7,9 @@ An empty credentials file holds no tokens; a pod given it starts signed out.
 Fix: ``claude auth logout && claude auth login``.
 """
 
-import pytest
-
 from claude_session_tokens.suite.plugin import fail_check
 
 
-@pytest.mark.requirement("SC-003", "US2.2")
 def test_credentials_are_not_empty(claude_session):
     source = claude_session.location.credentials
     problem = source.presence_problem() or source.shape_problem() or source.emptiness_problem()

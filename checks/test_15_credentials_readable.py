@@ -9,8 +9,6 @@ a warning: anyone on the machine could copy the session.
 Fix: ``chmod u+r <file>`` for an unreadable file; ``chmod 600 <file>`` for an exposed one.
 """
 
-import pytest
-
 from claude_session_tokens.core.findings import Finding
 from claude_session_tokens.core.platforms import is_windows
 from claude_session_tokens.session.files import inspect_file
@@ -18,7 +16,6 @@ from claude_session_tokens.session.sources import FileCredentialSource
 from claude_session_tokens.suite.plugin import warn_check
 
 
-@pytest.mark.requirement("SC-003", "US2.3")
 def test_credentials_are_readable(claude_session):
     source = claude_session.location.credentials
     claude_session.credentials_blob  # raises the cause and remedy when it cannot be read

@@ -16,8 +16,6 @@ no ``expiresAt``, ``scopes`` as one string, no ``subscriptionType``) pass with a
 Fix: ``claude auth logout && claude auth login``.
 """
 
-import pytest
-
 from claude_session_tokens.core.findings import Finding
 from claude_session_tokens.session.credentials import (
     RELOGIN,
@@ -27,7 +25,6 @@ from claude_session_tokens.session.credentials import (
 from claude_session_tokens.suite.plugin import fail_check, warn_check
 
 
-@pytest.mark.requirement("SC-003", "US1.1")
 def test_credentials_hold_a_claude_max_session(claude_session):
     problems = claude_session.oauth_problems()
     if problems:

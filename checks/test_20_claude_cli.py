@@ -11,12 +11,9 @@ today's CLI). Both probes run against an empty temporary profile, never yours.
 Fix: ``npm install -g @anthropic-ai/claude-code@latest``, or ``--claude-bin PATH``.
 """
 
-import pytest
-
 from claude_session_tokens.suite.plugin import fail_check
 
 
-@pytest.mark.requirement("FR-001", "FR-002")
 def test_claude_cli_can_log_out_and_in(claude_session, record_property):
     cli = claude_session.cli
     record_property("claude_version", cli.version)

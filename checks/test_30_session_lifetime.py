@@ -23,13 +23,10 @@ and rotate it at once. The test prompt is then not run, since it would spend you
 Fix: ``pytest checks --fresh-login`` (or ``claude auth logout && claude auth login``).
 """
 
-import pytest
-
 from claude_session_tokens.k8s.manifest import iso_utc
 from claude_session_tokens.suite.plugin import fail_check, record_section
 
 
-@pytest.mark.requirement("SC-005")
 def test_session_lasts_long_enough(claude_session, record_property):
     if claude_session.kind.is_token:
         return _token_lasts_long_enough(claude_session, record_property)

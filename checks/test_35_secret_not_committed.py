@@ -30,8 +30,6 @@ considered leaked. Without git, nothing can be committed; the check passes and s
 
 from pathlib import Path
 
-import pytest
-
 from claude_session_tokens.core.findings import Finding
 from claude_session_tokens.core.remedy import RELOGIN, quoted
 from claude_session_tokens.k8s.git_safety import (
@@ -45,7 +43,6 @@ from claude_session_tokens.k8s.render import git_refusal
 from claude_session_tokens.suite.plugin import fail_check, warn_check
 
 
-@pytest.mark.requirement("FR-008", "SC-006")
 def test_secret_cannot_be_committed(claude_session, record_property):
     destination = claude_session.settings.secret_path().absolute()
     verdict = check_destination(destination)

@@ -21,13 +21,10 @@ Fix: the failure names the field or option (``--secret-name``, ``--namespace``,
 ``--include``, ``--kubernetes-version``) to change.
 """
 
-import pytest
-
 from claude_session_tokens.k8s.render import prepare
 from claude_session_tokens.suite.plugin import record_section
 
 
-@pytest.mark.requirement("FR-007", "SC-004", "US3.1", "US3.2", "US3.3")
 def test_secret_preview_builds_and_validates_offline(claude_session, record_property):
     preview = prepare(claude_session)
     record_property("secret_keys", ", ".join(f"{k} ({n} bytes)" for k, n in preview.sizes.items()))

@@ -44,8 +44,6 @@ all, the prompt says why itself, without running the CLI.)
 Fix: as each failure says; usually ``pytest checks --fresh-login``.
 """
 
-import pytest
-
 from claude_session_tokens.claude.auth_env import override_warnings
 from claude_session_tokens.claude.child_env import shown_url
 from claude_session_tokens.core.findings import Finding, FindingError
@@ -58,9 +56,9 @@ from claude_session_tokens.suite.plugin import (
     record_section,
     warn_check,
 )
+from claude_session_tokens.suite.registry import Role, files_with
 
 
-@pytest.mark.requirement("FR-004", "SC-002", "US1.2")
 def test_prompt_answers_on_what_ships(claude_session, record_property, request):
     # in setup-token mode the pod's CLAUDE_CODE_OAUTH_TOKEN is the Secret itself: no warning about it
     own = ("CLAUDE_CODE_OAUTH_TOKEN ",) if claude_session.kind.is_token else ()
@@ -90,7 +88,7 @@ def test_prompt_answers_on_what_ships(claude_session, record_property, request):
 
 
 # A fresh login that failed or was refused (no terminal, CI) leaves a run that cannot render.
-PROMPT_PREREQUISITES = ("test_00_fresh_login.py", *RENDER_PREREQUISITES)
+PROMPT_PREREQUISITES = (*files_with(Role.LOGIN), *RENDER_PREREQUISITES)
 
 
 def _payload_builds(session) -> bool:

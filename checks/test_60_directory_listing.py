@@ -15,13 +15,10 @@ is walked while the CLI subprocesses run, instead of adding its time to the run.
 Fix: make the directory readable by your user (``chmod u+rx ~/.claude``).
 """
 
-import pytest
-
 from claude_session_tokens.session.listing import format_listing
 from claude_session_tokens.suite.plugin import record_section
 
 
-@pytest.mark.requirement("FR-005", "US2.1")
 def test_session_directory_can_be_listed(claude_session, record_property):
     entries = claude_session.listing
     lines = format_listing(claude_session.location.config_dir, entries)

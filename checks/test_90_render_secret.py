@@ -37,8 +37,6 @@ would; its annotations say when it was captured, its estimated expiry and a shor
 Fix: the failure lists what blocked the Secret; fix those and run ``pytest checks`` again.
 """
 
-import pytest
-
 from claude_session_tokens.core.findings import FindingError
 from claude_session_tokens.k8s.manifest import iso_utc
 from claude_session_tokens.k8s.render import render
@@ -53,7 +51,6 @@ from claude_session_tokens.suite.spent_session import (
 )
 
 
-@pytest.mark.requirement("FR-006", "SC-004", "FR-008", "SC-006")
 def test_render_secret(claude_session, secret_gate, request, record_property):
     try:
         result = render(claude_session, secret_gate)

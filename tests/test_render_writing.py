@@ -213,13 +213,13 @@ def test_gate_blocks_on_every_other_outcome_and_names_the_requirement(outcome, w
     assert reasons == [f"FR-004: prompt {words} (It broke.)"]
 
 
-def test_gate_blocks_on_deselected_and_uncollected(tmp_path):
+def test_gate_blocks_on_deselected_and_uncollected():
     book = book_of(a="passed", prompt="not run")
     book.deselected.append("prompt")
-    (tmp_path / "test_40_x.py").write_text('@pytest.mark.requirement("FR-004", "SC-002", "US1.2")\n')
-    reasons = blocking_reasons(book, "render", ["test_40_x.py"], tmp_path)
+    reasons = blocking_reasons(book, "render", ["test_40_test_prompt.py", "test_41_unregistered.py"])
     assert reasons[0].startswith("FR-004: prompt was deselected")
-    assert reasons[1].startswith("FR-004, SC-002: test_40_x.py was not part of the run")
+    assert reasons[1].startswith("FR-004, SC-002: test_40_test_prompt.py was not part of the run")
+    assert reasons[2].startswith("unknown requirements: test_41_unregistered.py was not part of the run")
 
 
 def test_uncollected_files_are_found():

@@ -1,7 +1,8 @@
 """The requirements of the spec (docs: ../shared/spec/claude-session-tokens.md) that the checks prove.
 
-Every check is tagged with ``@pytest.mark.requirement("FR-003", ...)``; the final table lists
-each functional requirement (FR) and success criterion (SC) below, whether or not a check ran.
+Every check is tagged with the IDs the registry of checks gives it (``suite/registry.py``); the
+final table lists each functional requirement (FR) and success criterion (SC) below, whether or
+not a check ran.
 Acceptance scenarios of the user stories (``US2.1`` ...) may be tagged too; they are recorded
 in the JUnit XML but not listed in the table.
 """

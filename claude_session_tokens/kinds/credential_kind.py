@@ -24,31 +24,17 @@ SESSION_SECRET_NAME = "claude-session-tokens"
 TOKEN_SECRET_NAME = "claude-oauth-token"
 TOKEN_EXAMPLE = "examples/claude-agent-oauth-token.yaml"
 
-_NO_FILES = "setup-token mode ships one token, not the session files: no session directory is read"
-_NO_SIGN_IN = ("no sign-in ran: the token was read from --oauth-token-file (use --setup-token to have the suite "
-               "run 'claude setup-token' and capture it)")
-_NO_LOGOUT_NEEDED = "setup-token mode does not use the CLI's logout or login: its test prompt needs only 'claude -p'"
+NO_FILES = "setup-token mode ships one token, not the session files: no session directory is read"
+NO_SIGN_IN = ("no sign-in ran: the token was read from --oauth-token-file (use --setup-token to have the suite "
+              "run 'claude setup-token' and capture it)")
 
-# requirement -> why it does not apply
+# requirement -> why it does not apply (why a check does not apply: suite/registry.py)
 _TOKEN_REQUIREMENTS = {
-    "FR-003": _NO_FILES + " (the token is stored nowhere on this machine; it goes only into the Secret)",
-    "FR-005": _NO_FILES + ", so none is listed",
-    "SC-003": _NO_FILES + ": there are no session files to be present",
+    "FR-003": NO_FILES + " (the token is stored nowhere on this machine; it goes only into the Secret)",
+    "FR-005": NO_FILES + ", so none is listed",
+    "SC-003": NO_FILES + ": there are no session files to be present",
 }
 _SIGN_IN_REQUIREMENTS = ("FR-001", "FR-002", "SC-001")
-
-# check file -> why it does not apply
-_SESSION_CHECKS = {
-    "test_10_session_directory.py": _NO_FILES,
-    "test_12_credentials_present.py": _NO_FILES,
-    "test_13_credentials_regular_file.py": _NO_FILES,
-    "test_14_credentials_not_empty.py": _NO_FILES,
-    "test_15_credentials_readable.py": _NO_FILES,
-    "test_16_credentials_valid.py": _NO_FILES + " (the token's shape is judged when it is read)",
-    "test_20_claude_cli.py": _NO_LOGOUT_NEEDED,
-    "test_60_directory_listing.py": _NO_FILES,
-}
-LOGIN_CHECK = "test_00_fresh_login.py"
 
 
 @dataclass(frozen=True)
@@ -56,7 +42,6 @@ class CredentialKind:
     name: str
     sign_in_runs: bool = False  # --setup-token: the CLI's sign-in runs in the user's terminal
     requirements_na: dict[str, str] = field(default_factory=dict)
-    checks_na: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_token(self) -> bool:
@@ -65,10 +50,6 @@ class CredentialKind:
     @property
     def default_secret_name(self) -> str:
         return TOKEN_SECRET_NAME if self.is_token else SESSION_SECRET_NAME
-
-    def check_not_applicable(self, check_file: str) -> str | None:
-        """Why the check in ``check_file`` does not apply to this kind, or None."""
-        return self.checks_na.get(check_file)
 
     def requirement_not_applicable(self, requirement: str) -> str | None:
         return self.requirements_na.get(requirement)
@@ -79,11 +60,9 @@ def kind_of(oauth_token_file: str | None, setup_token: bool) -> CredentialKind:
     if not oauth_token_file and not setup_token:
         return CredentialKind(SESSION_FILES)
     requirements = dict(_TOKEN_REQUIREMENTS)
-    checks = dict(_SESSION_CHECKS)
     if not setup_token:
-        requirements.update({rid: _NO_SIGN_IN for rid in _SIGN_IN_REQUIREMENTS})
-        checks[LOGIN_CHECK] = _NO_SIGN_IN
-    return CredentialKind(SETUP_TOKEN, sign_in_runs=setup_token, requirements_na=requirements, checks_na=checks)
+        requirements.update({rid: NO_SIGN_IN for rid in _SIGN_IN_REQUIREMENTS})
+    return CredentialKind(SETUP_TOKEN, sign_in_runs=setup_token, requirements_na=requirements)
 
 
 def for_settings(settings) -> CredentialKind:

@@ -10,13 +10,13 @@ Each reason names the requirement it leaves unproven, so the user knows what blo
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Iterable
 
 import pytest
 
 from claude_session_tokens.core.remedy import RUN_AGAIN
+from claude_session_tokens.suite import registry
 from claude_session_tokens.suite.plugin import Ledger, Verdict
 
 RESULT_KEY = pytest.StashKey[object]()  # the render check leaves its RenderResult here
@@ -43,30 +43,22 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-_MARK = re.compile(r"mark\.requirement\(([^)]*)\)")
-_ID = re.compile(r"(?:FR|SC)-\d{3}")
-
-
 def uncollected_check_files(checks_dir: Path, collected_nodeids: Iterable[str]) -> list[str]:
     """Names of ``checks/test_*.py`` files with no check in the run (not even a deselected one)."""
     collected = {nodeid.split("::")[0].replace("\\", "/").split("/")[-1] for nodeid in collected_nodeids}
     return sorted(p.name for p in checks_dir.glob("test_*.py") if p.name not in collected)
 
 
-def declared_requirements(check_file: Path) -> str:
-    """The FR/SC IDs a check file is tagged with, read from its source (it was not collected)."""
-    try:
-        text = check_file.read_text(encoding="utf-8")
-    except OSError:
+def declared_requirements(check_file: str) -> str:
+    """The FR/SC IDs the registry gives a check file the run did not collect, in the spec's order."""
+    check = registry.by_file(check_file)
+    if check is None:
         return "unknown requirements"
-    ids = sorted({i for args in _MARK.findall(text) for i in _ID.findall(args)})
-    return ", ".join(ids) or "no requirement"
+    return ", ".join(check.table_requirements()) or "no requirement"
 
 
-# The offline checks of the render step that run before the test prompt (their numbers put them
-# there): when one of them failed, this run cannot write the Secret, so the prompt must not risk a
-# refresh of the tokens (refresh tokens are single-use; the new ones would be lost with the run).
-RENDER_PREREQUISITES = ("test_35_secret_not_committed.py", "test_38_secret_preview.py")
+# When one of these failed, the test prompt does not run (registry.Role.RENDER_PREREQUISITE says why).
+RENDER_PREREQUISITES = registry.files_with(registry.Role.RENDER_PREREQUISITE)
 
 
 def earlier_failures(book: Ledger, nodeid: str, files: Iterable[str] = RENDER_PREREQUISITES) -> list[str]:
@@ -80,8 +72,7 @@ def earlier_failures(book: Ledger, nodeid: str, files: Iterable[str] = RENDER_PR
     return reasons
 
 
-def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str] = (),
-                     checks_dir: Path | None = None) -> list[str]:
+def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str] = ()) -> list[str]:
     """Why the Secret must not be rendered; empty when the gate is open."""
     reasons = []
     deselected = set(book.deselected)
@@ -98,7 +89,7 @@ def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str
         note = _first_line(verdict.message).removeprefix("not run: ")
         reasons.append(f"{_requirements(verdict)}: {_short(nodeid)} {what}" + (f" ({note})" if note else ""))
     for name in uncollected:
-        ids = declared_requirements(checks_dir / name) if checks_dir else "unknown requirements"
+        ids = declared_requirements(name)
         reasons.append(f"{ids}: {name} was not part of the run (a single file or a subset was given); "
                        f"run the whole suite: {RUN_AGAIN}")
     return reasons

@@ -22,11 +22,12 @@ from claude_session_tokens.core.atomic import write_atomically
 from claude_session_tokens.core.findings import BUG_REPORT, Finding, FindingError
 from claude_session_tokens.core.remedy import RUN_AGAIN
 from claude_session_tokens.core.requirements import REQUIREMENTS, is_known, table_ids
+from claude_session_tokens.suite import registry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHECKS_DIR = PROJECT_ROOT / "checks"
 MARKER = "requirement"
-RENDER_CHECK_FILE = "test_90_render_secret.py"
+RENDER_CHECK_FILE = registry.the(registry.Role.RENDER).file
 
 
 class SessionWarning(UserWarning):
@@ -202,6 +203,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
         session.exitstatus = 128 + signum
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tag a check with the requirement IDs the registry gives its file (registry.py is their one source)."""
+    if not is_check(item):
+        return
+    name = Path(str(item.path)).name
+    check = registry.by_file(name)
+    if check is None:
+        raise pytest.UsageError(f"{item.nodeid}: {name} is not in the registry of checks, so the suite does not "
+                                f"know which requirements it proves. Fix: add Check(\"{name}\", (<requirement "
+                                "IDs>)) to CHECKS in claude_session_tokens/suite/registry.py")
+    if item.get_closest_marker(MARKER) is not None:
+        raise pytest.UsageError(f"{item.nodeid}: a check takes its requirement IDs from the registry of checks, "
+                                f"not from its own @pytest.mark.{MARKER}(...). Fix: remove the marker; the IDs "
+                                "belong in CHECKS in claude_session_tokens/suite/registry.py")
+    item.add_marker(getattr(pytest.mark, MARKER)(*check.requirements))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     book = ledger(config)
@@ -211,8 +229,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ids = tuple(i for m in item.iter_markers(MARKER) for i in m.args)
         unknown = [i for i in ids if not is_known(i)]
         if not ids or unknown:
-            raise pytest.UsageError(f"{item.nodeid}: every check needs @pytest.mark.{MARKER}(...) "
-                                    f"with IDs from the spec; unknown: {unknown or 'none given'}")
+            raise pytest.UsageError(f"{item.nodeid}: every check needs requirement IDs from the spec in the "
+                                    f"registry of checks (registry.py); unknown: {unknown or 'none given'}")
         for rid in ids:
             item.user_properties.append(("requirement", rid))
         book.verdicts[item.nodeid] = Verdict(item.nodeid, ids)
@@ -275,7 +293,7 @@ def _guarded(item: pytest.Item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
     kind = item.config.stash.get(KIND_KEY, None)
-    reason = kind.check_not_applicable(Path(str(item.path)).name) if kind is not None and is_check(item) else None
+    reason = registry.not_applicable(Path(str(item.path)).name, kind) if kind is not None and is_check(item) else None
     if reason:
         skip_by_design(NOT_APPLICABLE + reason)
     return (yield from _guarded(item))

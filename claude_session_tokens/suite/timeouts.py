@@ -21,10 +21,11 @@ from claude_session_tokens.claude.cli import PROBE_LIMIT
 from claude_session_tokens.claude.login import LOGOUT_LIMIT
 from claude_session_tokens.claude.processes import DRAIN_SECONDS, STOP_GRACE
 from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.registry import Role, the
 
 MARGIN = 60.0  # seconds for the suite's own work in the check (reading files, discovery, reports)
-LOGIN_CHECK = "test_00_fresh_login.py"
-PROMPT_CHECK = "test_40_test_prompt.py"
+LOGIN_CHECK = the(Role.LOGIN).file
+PROMPT_CHECK = the(Role.PROMPT).file
 _PROBES = 2 * PROBE_LIMIT  # 'claude --version' and 'claude auth --help', each under its own limit
 
 NEEDS: dict[str, Callable[[Settings], float]] = {

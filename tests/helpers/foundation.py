@@ -10,21 +10,22 @@ import os
 import shlex
 import shutil
 
+from claude_session_tokens.suite import registry
 from helpers.leaks import assert_no_leak
 from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
 from helpers.runner import ROOT, ChecksRun
 
-# short name -> (file in checks/, test function, requirement IDs it must carry in the JUnit XML)
-CHECKS = {
-    "dir": ("test_10_session_directory.py", "test_session_directory_exists", ("FR-003", "SC-003")),
-    "list": ("test_60_directory_listing.py", "test_session_directory_can_be_listed", ("FR-005", "US2.1")),
-    "present": ("test_12_credentials_present.py", "test_credentials_are_present",
-                ("SC-003", "FR-003", "US1.1", "US2.1")),
-    "regular": ("test_13_credentials_regular_file.py", "test_credentials_are_a_regular_file", ("SC-003", "US2.1")),
-    "nonempty": ("test_14_credentials_not_empty.py", "test_credentials_are_not_empty", ("SC-003", "US2.2")),
-    "readable": ("test_15_credentials_readable.py", "test_credentials_are_readable", ("SC-003", "US2.3")),
-    "valid": ("test_16_credentials_valid.py", "test_credentials_hold_a_claude_max_session", ("SC-003", "US1.1")),
+# short name -> (file in checks/, test function, requirement IDs it must carry in the JUnit XML: the registry's)
+_FUNCTIONS = {
+    "dir": ("test_10_session_directory.py", "test_session_directory_exists"),
+    "list": ("test_60_directory_listing.py", "test_session_directory_can_be_listed"),
+    "present": ("test_12_credentials_present.py", "test_credentials_are_present"),
+    "regular": ("test_13_credentials_regular_file.py", "test_credentials_are_a_regular_file"),
+    "nonempty": ("test_14_credentials_not_empty.py", "test_credentials_are_not_empty"),
+    "readable": ("test_15_credentials_readable.py", "test_credentials_are_readable"),
+    "valid": ("test_16_credentials_valid.py", "test_credentials_hold_a_claude_max_session"),
 }
+CHECKS = {short: (file, func, registry.by_file(file).requirements) for short, (file, func) in _FUNCTIONS.items()}
 ORDER = tuple(CHECKS)
 FOUNDATION_FILES = tuple(file for file, _, _ in CHECKS.values())
 
