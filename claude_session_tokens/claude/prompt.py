@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import (
     profile_home,
@@ -53,6 +54,9 @@ from claude_session_tokens.session.credentials import parse_credentials
 from claude_session_tokens.session.files import read_secret_file
 from claude_session_tokens.session.lifetime import FRESH_LOGIN, hours, now_ms
 from claude_session_tokens.session.temp_copies import make_private_dir, remove_tree
+
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 SC_002_SECONDS = 10.0
 
@@ -378,7 +382,7 @@ def read_back_failure(before: Masked[bytes], run: PromptRun) -> Finding | None:
     )
 
 
-def prompt_result_for(session) -> PromptResult:
+def prompt_result_for(session: SessionUnderTest) -> PromptResult:
     """Run the test prompt for a :class:`~claude_session_tokens.suite.session.SessionUnderTest` once.
 
     Raises :class:`FindingError` when the prompt must not or cannot run (unusable credentials,

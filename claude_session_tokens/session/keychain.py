@@ -28,9 +28,9 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.masked import Masked
@@ -277,7 +277,8 @@ class KeychainFallbackFile(FileCredentialSource):
 
 
 def keychain_source(config_dir_setting: str | None, environ: Mapping[str, str],
-                    fallback_file: Path, fallback: bool = True, security: str | None = None):
+                    fallback_file: Path, fallback: bool = True,
+                    security: str | None = None) -> KeychainFallbackFile | KeychainCredentialSource:
     """The source the CLI itself would read: the Keychain item, or the file when no item exists.
 
     With ``fallback=False`` (``--credentials-source keychain``) a missing item is a failure.
