@@ -72,7 +72,8 @@ API_ERROR = "API error"
 _NOT_LOGGED_IN = re.compile(r"(?i)not logged in|please run /login")
 _REJECTED = re.compile(r"(?i)\b40[13]\b|failed to authenticate|oauth session expired|could not be refreshed|"
                        r"revoked|invalid_grant|authentication_error|token has expired|invalid bearer")
-_NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|connection (refused|error|reset)|"
+_NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|"
+                      r"connection (refused|error|reset)|"
                       r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|"
                       r"socket hang up|fetch failed|getaddrinfo|certificate|self.signed|proxy")
 def parse_result(stdout: str) -> dict | None:

@@ -118,9 +118,8 @@ class MaskingRelay:
             out.append(ch)
             self._escape = "start"
             return
-        if self._masking:
-            if self._mask(ch, out):
-                return
+        if self._masking and self._mask(ch, out):
+            return
         self._plain(ch, out)
 
     def _escape_step(self, ch: str) -> None:

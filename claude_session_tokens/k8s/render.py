@@ -157,7 +157,8 @@ def git_refusal(path: Path) -> Finding | None:
         asked_in = verdict.git_failed_in or path.parent
         return Finding(cause=f"The Secret was not written to {path}: {verdict.note}.",
                        why="a Secret inside a git work tree must be ignored there, or it may be committed (FR-008).",
-                       remedy=f"see git's own message: git -C {quoted(asked_in)} rev-parse --show-toplevel   and fix what "
+                       remedy=f"see git's own message: git -C {quoted(asked_in)} rev-parse --show-toplevel   "
+                              "and fix what "
                               "it says (for \"dubious ownership\": git config --global --add safe.directory <the "
                               "directory it names>), or pass --secret-out with a path outside any git work tree")
     return Finding(
@@ -179,7 +180,8 @@ def write_remedy(path: Path, exc: OSError) -> str:
                 f"e.g. --secret-out \"{existing.parent / 'secrets' / path.name}\"")
     if isinstance(exc, PermissionError):
         if is_windows():
-            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (in PowerShell; or pass --secret-out PATH)'
+            return (f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   '
+                    "(in PowerShell; or pass --secret-out PATH)")
         return f'chmod u+rwx "{existing}"   or pass --secret-out PATH in a directory you own'
     return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 

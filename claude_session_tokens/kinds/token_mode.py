@@ -63,7 +63,8 @@ if TYPE_CHECKING:
     from claude_session_tokens.suite.session import SessionUnderTest
 
 TOKEN_DAYS = 365  # claude setup-token: "long-lived (1-year)"; the token itself states no expiry
-AGAIN_WITH_CAPTURE = f"{SETUP_AGAIN} again, or let the suite run it and capture the token: python render_secret.py --setup-token"
+AGAIN_WITH_CAPTURE = (f"{SETUP_AGAIN} again, or let the suite run it and capture the token: "
+                      "python render_secret.py --setup-token")
 
 
 @dataclass(frozen=True)

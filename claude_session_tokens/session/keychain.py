@@ -78,7 +78,7 @@ def account_name(environ: Mapping[str, str]) -> str:
     if not name:
         try:
             name = getpass.getuser()
-        except Exception:  # no user database entry: the CLI falls back the same way
+        except Exception:  # noqa: BLE001 - no user database entry, whatever it raises: the CLI falls back the same way
             return FALLBACK_ACCOUNT
     return name if _ACCOUNT_PATTERN.match(name) else FALLBACK_ACCOUNT
 
