@@ -49,7 +49,8 @@ def median_of(runs: int, cmd: list[str], env: dict[str, str], must_succeed: str)
     for _ in range(runs):
         seconds, result = timed(cmd, env)
         if result.returncode != 0:
-            sys.exit(f"{must_succeed} failed (exit {result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+            sys.exit(f"{must_succeed} failed (exit {result.returncode}):\n"
+                     f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
         times.append(seconds)
     return statistics.median(times)
 
@@ -148,7 +149,8 @@ def main() -> int:
     print(f"render_secret.py, small profile, instant fake CLI : {tool:6.3f} s  (median of {args.runs})")
     print(f"kubectl create secret --dry-run=client -o yaml     : {ref:6.3f} s  (median of {args.runs})")
     print(f"ratio tool / kubectl                               : {tool / ref:6.1f} x")
-    print(f"fake CLI calls per run, their own time             : {len(calls)} calls ({', '.join(c.split()[0] for c in calls)}), "
+    print(f"fake CLI calls per run, their own time             : {len(calls)} calls "
+          f"({', '.join(c.split()[0] for c in calls)}), "
           f"{cli_seconds:.3f} s")
     print(f"tool's own overhead (wall - fake CLI time)         : {overhead:6.3f} s  (target < 1 s: "
           f"{'met' if overhead < 1 else 'MISSED'})")

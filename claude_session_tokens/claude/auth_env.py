@@ -8,7 +8,7 @@ session the Secret carries. Only the variable's name is ever shown, never its va
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from claude_session_tokens.claude.child_env import USER_FACING_OVERRIDES
 from claude_session_tokens.core.findings import Finding

@@ -16,9 +16,9 @@ For the test prompt the child also gets ``HOME`` (``USERPROFILE`` on Windows) an
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from claude_session_tokens.core.platforms import is_windows

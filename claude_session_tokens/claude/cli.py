@@ -19,12 +19,12 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from claude_session_tokens.claude.child_env import profile_home, prompt_environment
-from claude_session_tokens.claude.processes import LaunchError, run_captured
+from claude_session_tokens.claude.processes import Completed, LaunchError, run_captured
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.redaction import environment_secrets, redact
 from claude_session_tokens.core.remedy import suite
@@ -111,7 +111,7 @@ def parse_auth_commands(help_text: str) -> tuple[str, ...]:
     return tuple(n for n in names if n != "help")
 
 
-def _stdout(done) -> bytes | str:
+def _stdout(done: Completed) -> bytes | str:
     return done.raw_stdout if done.raw_stdout is not None else done.stdout
 
 

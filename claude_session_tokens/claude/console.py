@@ -28,8 +28,9 @@ from __future__ import annotations
 import contextlib
 import locale
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 try:
     import termios
@@ -93,10 +94,10 @@ class Console:
             except OSError:
                 pass
 
-    def __enter__(self) -> "Console":
+    def __enter__(self) -> Console:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

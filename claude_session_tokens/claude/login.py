@@ -29,8 +29,10 @@ when the user named the directory; credential variables are removed as for every
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import Callable, ContextManager, Iterator
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import login_environment
 from claude_session_tokens.claude.cli import INSTALL
@@ -51,12 +53,19 @@ from claude_session_tokens.core.remedy import (
 )
 from claude_session_tokens.session.sources import first_problem
 
+if TYPE_CHECKING:
+    import pytest
+
+    from claude_session_tokens.claude.cli import ClaudeCli
+    from claude_session_tokens.session.discovery import SessionLocation
+    from claude_session_tokens.suite.session import SessionUnderTest
+
 LOGOUT_LIMIT = 60.0  # seconds; logout tries to revoke the token online
 RUN_IT = FRESH_LOGIN  # a Command: spelled for the run's front door when shown
 FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
-def ci_problem(environ) -> Finding | None:
+def ci_problem(environ: Mapping[str, str]) -> Finding | None:
     """``CI`` set to a true value (GitHub Actions, GitLab, Azure's agents and most others set
     ``CI=true``): nobody is there to sign in, whatever terminal or console the job has."""
     value = str(environ.get("CI", "")).strip()
@@ -66,7 +75,7 @@ def ci_problem(environ) -> Finding | None:
                        "a console or pseudo-terminal there proves nothing")
 
 
-def sign_in_again(location) -> str:
+def sign_in_again(location: SessionLocation | None) -> str:
     """The exact command that signs the user in again: the CLI that was found, with the
     CLAUDE_CONFIG_DIR of ``location``'s profile when it is not the default one."""
     config_dir = location.cli_config_dir if location is not None else None
@@ -80,7 +89,7 @@ class LoginOutcome:
     fingerprint_after: str
 
 
-def current_fingerprint(session) -> str | None:
+def current_fingerprint(session: SessionUnderTest) -> str | None:
     """The fingerprint of the session's refresh token, or None when there is no readable one."""
     try:
         oauth = session.oauth
@@ -90,7 +99,7 @@ def current_fingerprint(session) -> str | None:
 
 
 @contextlib.contextmanager
-def attached_terminal(config) -> Iterator[None]:
+def attached_terminal(config: pytest.Config | None) -> Iterator[None]:
     """Pause pytest's capture, stdin included (``config`` is pytest's; None outside pytest).
 
     The login itself gets the terminal from :func:`~claude_session_tokens.claude.console.open_console`;
@@ -125,7 +134,7 @@ def _cli_failed(step: str, cause: str, remedy: str) -> FindingError:
     ))
 
 
-def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib.nullcontext,
+def fresh_login(session: SessionUnderTest, attach: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
                 terminal: Callable[[], Console] | None = None) -> LoginOutcome:
     """Log out and in with the session's CLI; raises :class:`FindingError` with the cause.
 
@@ -148,7 +157,8 @@ def fresh_login(session, attach: Callable[[], ContextManager[None]] = contextlib
         return _log_out_and_in(session, cli, console, attach)
 
 
-def _log_out_and_in(session, cli, console: Console, attach: Callable[[], ContextManager[None]]) -> LoginOutcome:
+def _log_out_and_in(session: SessionUnderTest, cli: ClaudeCli, console: Console,
+                    attach: Callable[[], AbstractContextManager[None]]) -> LoginOutcome:
     location = session.location
     before = current_fingerprint(session)
     env = login_environment(session.environ, location.cli_config_dir).env
@@ -162,7 +172,9 @@ def _log_out_and_in(session, cli, console: Console, attach: Callable[[], Context
             session.reload_credentials()
 
 
-def _log_out(session, cli, console: Console, attach, env, before: str | None, location) -> LoginOutcome:
+def _log_out(session: SessionUnderTest, cli: ClaudeCli, console: Console,
+             attach: Callable[[], AbstractContextManager[None]], env: dict[str, str], before: str | None,
+             location: SessionLocation) -> LoginOutcome:
     try:
         logout = run_captured([str(cli.path), "auth", "logout"], env=env, limit=LOGOUT_LIMIT,
                               platform=session.platform)
@@ -179,7 +191,9 @@ def _log_out(session, cli, console: Console, attach, env, before: str | None, lo
     return _log_in(session, cli, console, attach, env, before, location)
 
 
-def _log_in(session, cli, console: Console, attach, env, before: str | None, location) -> LoginOutcome:
+def _log_in(session: SessionUnderTest, cli: ClaudeCli, console: Console,
+            attach: Callable[[], AbstractContextManager[None]], env: dict[str, str], before: str | None,
+            location: SessionLocation) -> LoginOutcome:
     limit = session.settings.login_timeout
     with attach():
         console.say("")

@@ -28,8 +28,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from claude_session_tokens.core.platforms import current_platform, is_windows
+
+if TYPE_CHECKING:
+    from claude_session_tokens.claude.console import Console
 
 OUTPUT_LIMIT = 1024 * 1024  # characters of stdout/stderr kept; the CLI answers with a few KB
 DRAIN_SECONDS = 5.0  # how long to wait for pipes to close after the kill
@@ -69,7 +73,7 @@ class LaunchError(Exception):
         self.reason = reason
 
 
-def _popen(argv: Sequence[str], **kwargs) -> subprocess.Popen:
+def _popen(argv: Sequence[str], **kwargs: Any) -> subprocess.Popen:
     try:
         return subprocess.Popen([str(a) for a in argv], **kwargs)
     except FileNotFoundError:
@@ -126,7 +130,7 @@ _SUBREAPER: dict = {"depth": 0, "was": None}
 _SUBREAPER_LOCK = threading.Lock()
 
 
-def _prctl(option: int, value) -> int:
+def _prctl(option: int, value: object) -> int:  # an int or a ctypes.byref()
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -317,7 +321,7 @@ def _collect_threaded(proc: subprocess.Popen, limit: float, platform: str,
     """As :func:`_collect_selecting`, for Windows, whose pipes cannot be selected: a reader thread per pipe."""
     buffers = {proc.stdout: bytearray(), proc.stderr: bytearray()}
 
-    def read(pipe, kept: bytearray) -> None:
+    def read(pipe: IO[bytes], kept: bytearray) -> None:
         try:
             while True:
                 chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
@@ -417,7 +421,7 @@ def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: floa
 
 
 def run_attached(argv: Sequence[str], *, env: Mapping[str, str], limit: float, cwd: Path | None = None,
-                 platform: str | None = None, console=None) -> Completed:
+                 platform: str | None = None, console: Console | None = None) -> Completed:
     """Run ``argv`` on the user's terminal; stop it after ``limit`` s.
 
     ``console`` (a :class:`~claude_session_tokens.claude.console.Console`, opened by the caller) becomes

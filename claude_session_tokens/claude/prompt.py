@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import (
     profile_home,
@@ -54,6 +55,9 @@ from claude_session_tokens.session.files import read_secret_file
 from claude_session_tokens.session.lifetime import FRESH_LOGIN, hours, now_ms
 from claude_session_tokens.session.temp_copies import make_private_dir, remove_tree
 
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
+
 SC_002_SECONDS = 10.0
 
 SUCCESS = "success"
@@ -68,7 +72,8 @@ API_ERROR = "API error"
 _NOT_LOGGED_IN = re.compile(r"(?i)not logged in|please run /login")
 _REJECTED = re.compile(r"(?i)\b40[13]\b|failed to authenticate|oauth session expired|could not be refreshed|"
                        r"revoked|invalid_grant|authentication_error|token has expired|invalid bearer")
-_NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|connection (refused|error|reset)|"
+_NETWORK = re.compile(r"(?i)can'?t reach|cannot reach|unable to connect|no response from api|"
+                      r"connection (refused|error|reset)|"
                       r"ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|"
                       r"socket hang up|fetch failed|getaddrinfo|certificate|self.signed|proxy")
 def parse_result(stdout: str) -> dict | None:
@@ -378,7 +383,7 @@ def read_back_failure(before: Masked[bytes], run: PromptRun) -> Finding | None:
     )
 
 
-def prompt_result_for(session) -> PromptResult:
+def prompt_result_for(session: SessionUnderTest) -> PromptResult:
     """Run the test prompt for a :class:`~claude_session_tokens.suite.session.SessionUnderTest` once.
 
     Raises :class:`FindingError` when the prompt must not or cannot run (unusable credentials,

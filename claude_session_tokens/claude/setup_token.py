@@ -34,9 +34,11 @@ import select
 import signal
 import subprocess
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import login_environment
 from claude_session_tokens.claude.cli import INSTALL
@@ -48,6 +50,11 @@ from claude_session_tokens.core.masked import Masked
 from claude_session_tokens.core.signals import deferred
 from claude_session_tokens.kinds.oauth_token import local_session_tokens, token_from
 from claude_session_tokens.session.temp_copies import make_private_dir, remove_tree
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 RAW_LIMIT = 4 * 1024 * 1024  # bytes of the CLI's screen kept in memory (the screen is a few KB)
 RUN_IT = "python render_secret.py --setup-token"
@@ -111,9 +118,8 @@ class MaskingRelay:
             out.append(ch)
             self._escape = "start"
             return
-        if self._masking:
-            if self._mask(ch, out):
-                return
+        if self._masking and self._mask(ch, out):
+            return
         self._plain(ch, out)
 
     def _escape_step(self, ch: str) -> None:
@@ -233,7 +239,7 @@ def _follow_resizes(console: Console, slave_name: str):
     if not hasattr(signal, "SIGWINCH"):
         return _NOT_SET
 
-    def resized(_signum, _frame) -> None:
+    def resized(_signum: int, _frame: FrameType | None) -> None:
         try:
             fd = os.open(slave_name, os.O_RDWR | os.O_NOCTTY)
         except OSError:
@@ -248,7 +254,7 @@ def _follow_resizes(console: Console, slave_name: str):
         return _NOT_SET
 
 
-def _restore_winch(previous) -> None:
+def _restore_winch(previous: object) -> None:  # a handler, or _NOT_SET
     if previous is not _NOT_SET:
         try:
             signal.signal(signal.SIGWINCH, previous)
@@ -387,7 +393,7 @@ def _drain(master: int, relay: MaskingRelay, raw: bytearray, console: Console) -
         _show(console, relay.feed(chunk))
 
 
-def capture(session, attach: Callable[[], ContextManager[None]],
+def capture(session: SessionUnderTest, attach: Callable[[], AbstractContextManager[None]],
             terminal: Callable[[], Console] | None = None) -> SetupTokenOutcome:
     """Run ``claude setup-token`` for ``session`` and adopt the token it printed; raises :class:`FindingError`."""
     if os.name == "nt":
@@ -435,7 +441,7 @@ def capture(session, attach: Callable[[], ContextManager[None]],
     return _adopt(session, run, limit)
 
 
-def _adopt(session, run: PtyRun, limit: float) -> SetupTokenOutcome:
+def _adopt(session: SessionUnderTest, run: PtyRun, limit: float) -> SetupTokenOutcome:
     try:
         token = token_from(run.raw, width=run.columns,
                            session_tokens=local_session_tokens(_config_dirs(session)))
@@ -456,7 +462,7 @@ def _adopt(session, run: PtyRun, limit: float) -> SetupTokenOutcome:
     return SetupTokenOutcome(run.seconds, token.fingerprint())
 
 
-def _config_dirs(session) -> list[Path]:
+def _config_dirs(session: SessionUnderTest) -> list[Path]:
     try:
         return [session.location.config_dir]
     except FindingError:

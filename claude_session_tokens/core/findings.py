@@ -7,7 +7,6 @@ paths, names, counts and types, never from file contents, so it is safe to print
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from claude_session_tokens.core.remedy import Remedy
 
@@ -23,7 +22,7 @@ class Finding:
 
     cause: str
     why: str
-    remedy: Union[str, Remedy]  # a Remedy is spelled for the run when the finding is shown
+    remedy: str | Remedy  # a Remedy is spelled for the run when the finding is shown
     details: tuple[str, ...] = field(default=())
     # True when the finding only says that *other* checks failed (the render gate is closed):
     # the requirements of such a check are then judged by the checks that really ran.

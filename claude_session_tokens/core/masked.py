@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Generic, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 T = TypeVar("T", str, bytes)
 
@@ -68,13 +68,13 @@ class Masked(Generic[T]):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Masked is immutable")
 
-    def __reduce__(self):  # pickling would carry the value to places we cannot see
+    def __reduce__(self) -> NoReturn:  # pickling would carry the value to places we cannot see
         raise TypeError("Masked cannot be pickled")
 
-    def __copy__(self) -> "Masked[T]":
+    def __copy__(self) -> Masked[T]:
         return self
 
-    def __deepcopy__(self, memo: dict) -> "Masked[T]":
+    def __deepcopy__(self, memo: dict) -> Masked[T]:
         return self
 
 

@@ -53,7 +53,7 @@ SECRET_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OA
                     "CLAUDE_CODE_OAUTH_REFRESH_TOKEN", "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE")
 
 
-def _as_bytes(value) -> bytes:
+def _as_bytes(value: object) -> bytes:  # str, bytes or their Masked; anything else as str()
     if isinstance(value, Masked):
         value = value.reveal()
     if isinstance(value, bytes):

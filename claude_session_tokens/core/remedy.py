@@ -22,8 +22,12 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 SUITE = "<suite>"
 CLAUDE = "<claude>"
@@ -223,7 +227,7 @@ def claude_as_typed(path: Path | None, found_via: str | None, given: str | None 
     return str(path)
 
 
-def spelling_for(session, project_root: Path) -> Spelling:
+def spelling_for(session: SessionUnderTest, project_root: Path) -> Spelling:
     """The :class:`Spelling` of a run of the suite on ``session`` (a SessionUnderTest)."""
     from claude_session_tokens.claude.cli import locate
     from claude_session_tokens.core.findings import FindingError

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 # A plain name: lower case, at most 32 characters; each part between separators at most 16
 # characters and at most 4 digits in all (a random lower-case hex or base32 secret has neither).
@@ -66,6 +67,6 @@ def shown(value: object, quote: bool = True) -> str:
     return described(value)
 
 
-def shown_list(values, quote: bool = False) -> str:
+def shown_list(values: Iterable[object], quote: bool = False) -> str:
     """Comma-separated :func:`shown` of each value, or ``none``."""
     return ", ".join(shown(v, quote) for v in values) or "none"

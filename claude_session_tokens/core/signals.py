@@ -25,7 +25,10 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 _NAMES = ("SIGTERM", "SIGHUP", "SIGBREAK")
 _state: dict[str, Any] = {"received": None, "saved": {}, "depth": 0}
@@ -127,7 +130,7 @@ def _write_fails(fd: int) -> bool:
         return True
 
 
-def _handler(signum: int, _frame) -> None:
+def _handler(signum: int, _frame: FrameType | None) -> None:
     if getattr(signal, "SIGHUP", None) == signum:
         _quiet_a_hung_up_terminal()
     if _state["received"] is not None:
@@ -139,7 +142,7 @@ def _handler(signum: int, _frame) -> None:
     raise Terminated(signum)
 
 
-def _defer_sigint(_signum, _frame) -> None:
+def _defer_sigint(_signum: int, _frame: FrameType | None) -> None:
     _state.setdefault("pending", KeyboardInterrupt())
 
 

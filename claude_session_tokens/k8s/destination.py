@@ -19,8 +19,12 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.session.discovery import GLOBAL_CONFIG_FILE, SessionLocation
+
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 
 def _same_inode(a: Path, b: Path) -> bool:
@@ -123,7 +127,7 @@ def _directory_problem(destination: Path) -> str | None:
     return None
 
 
-def run_destination_problem(session) -> str | None:
+def run_destination_problem(session: SessionUnderTest) -> str | None:
     """:func:`secret_out_problem` for a :class:`~claude_session_tokens.suite.session.SessionUnderTest`'s
     ``--secret-out`` (or the default destination); a session that cannot be found is left to the
     checks, which say why."""

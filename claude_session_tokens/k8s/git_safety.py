@@ -129,7 +129,8 @@ def check_destination(path: Path) -> DestinationVerdict:
         error = result.stderr.decode("utf-8", "replace").strip()
         return DestinationVerdict(path, False, top, git_failed_in=anchor,
                                   note=f"git could not tell whether {path} would be committed: "
-                                       f"{error.splitlines()[-1] if error else f'git check-ignore exited {result.returncode}'}")
+                                       + (error.splitlines()[-1] if error else
+                                          f"git check-ignore exited {result.returncode}"))
     return DestinationVerdict(path, False, top, gitignore_line=gitignore_line(relative),
                               gitignore_file=top / ".gitignore")
 

@@ -64,7 +64,7 @@ class Payload:
     def credentials(self) -> Masked[bytes]:
         return self.files[CREDENTIALS_KEY]
 
-    def with_credentials(self, blob: Masked[bytes]) -> "Payload":
+    def with_credentials(self, blob: Masked[bytes]) -> Payload:
         files = dict(self.files)
         files[CREDENTIALS_KEY] = blob
         return replace(self, files=files)

@@ -14,7 +14,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -36,6 +36,9 @@ from claude_session_tokens.session import credentials as creds
 from claude_session_tokens.session.handoff import HandOff, hand_off
 from claude_session_tokens.session.lifetime import assess, now_ms
 
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
+
 
 @dataclass
 class RenderResult:
@@ -55,7 +58,7 @@ class RenderResult:
     credential_kind: str = "session files"  # or "setup-token" (credential_kind.py)
 
 
-def cli_version(session: Any) -> str | None:
+def cli_version(session: SessionUnderTest) -> str | None:
     """The claude CLI version when a check already learned it (issue 3's ``session.cli``)."""
     try:
         cli = getattr(session, "cli", None)
@@ -106,7 +109,7 @@ def check_round_trip(text: str, payload: Payload) -> None:
         ))
 
 
-def prepare(session: Any, captured_at: datetime | None = None) -> RenderResult:
+def prepare(session: SessionUnderTest, captured_at: datetime | None = None) -> RenderResult:
     """Build and validate the Secret from ``session.payload``; raises :class:`FindingError`."""
     settings = session.settings
     payload: Payload = session.payload
@@ -154,7 +157,8 @@ def git_refusal(path: Path) -> Finding | None:
         asked_in = verdict.git_failed_in or path.parent
         return Finding(cause=f"The Secret was not written to {path}: {verdict.note}.",
                        why="a Secret inside a git work tree must be ignored there, or it may be committed (FR-008).",
-                       remedy=f"see git's own message: git -C {quoted(asked_in)} rev-parse --show-toplevel   and fix what "
+                       remedy=f"see git's own message: git -C {quoted(asked_in)} rev-parse --show-toplevel   "
+                              "and fix what "
                               "it says (for \"dubious ownership\": git config --global --add safe.directory <the "
                               "directory it names>), or pass --secret-out with a path outside any git work tree")
     return Finding(
@@ -176,12 +180,13 @@ def write_remedy(path: Path, exc: OSError) -> str:
                 f"e.g. --secret-out \"{existing.parent / 'secrets' / path.name}\"")
     if isinstance(exc, PermissionError):
         if is_windows():
-            return f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   (in PowerShell; or pass --secret-out PATH)'
+            return (f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   '
+                    "(in PowerShell; or pass --secret-out PATH)")
         return f'chmod u+rwx "{existing}"   or pass --secret-out PATH in a directory you own'
     return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 
 
-def render(session: Any, gate_reasons: list[str]) -> RenderResult:
+def render(session: SessionUnderTest, gate_reasons: list[str]) -> RenderResult:
     """The whole step; raises :class:`FindingError` and writes nothing when anything is wrong."""
     if gate_reasons:
         raise FindingError(blocked(gate_reasons))

@@ -16,6 +16,10 @@ and the Secret's safety rules; they differ in what applies:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.options import Settings
 
 SESSION_FILES = "session files"
 SETUP_TOKEN = "setup-token"
@@ -65,7 +69,7 @@ def kind_of(oauth_token_file: str | None, setup_token: bool) -> CredentialKind:
     return CredentialKind(SETUP_TOKEN, sign_in_runs=setup_token, requirements_na=requirements)
 
 
-def for_settings(settings) -> CredentialKind:
+def for_settings(settings: Settings) -> CredentialKind:
     return kind_of(getattr(settings, "oauth_token_file", None), bool(getattr(settings, "setup_token", False)))
 
 
@@ -78,7 +82,7 @@ NOT_WITH_TOKEN = {
 }
 
 
-def usage_problem(settings) -> str | None:
+def usage_problem(settings: Settings) -> str | None:
     """Why the options of a setup-token run do not go together, or None."""
     token_file, setup = getattr(settings, "oauth_token_file", None), getattr(settings, "setup_token", False)
     if token_file and setup:

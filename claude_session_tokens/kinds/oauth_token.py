@@ -34,9 +34,10 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.masked import Masked
@@ -178,7 +179,8 @@ def extract(raw: bytes | str, width: int | None = None) -> Masked[str]:
                                     "there is no token to put into the Secret."))
     whole = clean_text(raw)
     joined = re.sub(r"\s+", "", _strip_assignment(whole.replace("\n", " ")))
-    if width is None and joined.count("sk-ant-") == 1 and _ANY_TOKEN.fullmatch(joined):  # a file of only the token, however it was broken
+    # a file of only the token, however it was broken
+    if width is None and joined.count("sk-ant-") == 1 and _ANY_TOKEN.fullmatch(joined):
         return Masked(joined)
     found = list(dict.fromkeys(candidates(raw, width)))
     if not found:
@@ -342,7 +344,8 @@ def read_bounded(path: Path, cap: int = READ_CAP) -> Masked[bytes]:
 def _not_regular(path: Path, kind: str) -> Finding:
     return Finding(cause=f"The token file {path} is {kind}, not a regular file.",
                    why="reading it could block forever or read something other than a token; it was not read.",
-                   remedy=f'pass it on standard input instead: python render_secret.py --oauth-token-file - < "{path}"   '
+                   remedy="pass it on standard input instead: "
+                          f'python render_secret.py --oauth-token-file - < "{path}"   '
                           f"(or save the token from {SETUP_AGAIN} into a regular file)")
 
 

@@ -18,9 +18,11 @@ plus 365 days, and every report marks that end as an estimate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import (
     profile_home,
@@ -55,8 +57,14 @@ from claude_session_tokens.kinds.oauth_token import (
 )
 from claude_session_tokens.session.temp_copies import make_private_dir, remove_tree
 
+if TYPE_CHECKING:
+    from claude_session_tokens.k8s.manifest import SecretInfo
+    from claude_session_tokens.k8s.render import RenderResult
+    from claude_session_tokens.suite.session import SessionUnderTest
+
 TOKEN_DAYS = 365  # claude setup-token: "long-lived (1-year)"; the token itself states no expiry
-AGAIN_WITH_CAPTURE = f"{SETUP_AGAIN} again, or let the suite run it and capture the token: python render_secret.py --setup-token"
+AGAIN_WITH_CAPTURE = (f"{SETUP_AGAIN} again, or let the suite run it and capture the token: "
+                      "python render_secret.py --setup-token")
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class CapturedToken:
         return [("credential", f"setup-token token ({self.source.origin}), fingerprint {self.fingerprint}")]
 
 
-def _session_dirs(session) -> list[Path]:
+def _session_dirs(session: SessionUnderTest) -> list[Path]:
     """Config dirs whose access token a pasted token must not be (compared by digest only)."""
     try:
         return [session.location.config_dir]
@@ -88,7 +96,7 @@ def _session_dirs(session) -> list[Path]:
         return []
 
 
-def read_token(session, stdin_data: Masked[bytes] | FindingError | None = None) -> CapturedToken:
+def read_token(session: SessionUnderTest, stdin_data: Masked[bytes] | FindingError | None = None) -> CapturedToken:
     """The token of ``--oauth-token-file`` for ``session``; raises :class:`FindingError`."""
     path = session.settings.oauth_token_file
     now = datetime.now(timezone.utc)
@@ -115,7 +123,7 @@ def read_token(session, stdin_data: Masked[bytes] | FindingError | None = None) 
     return CapturedToken(token, source, min(at, now), known)
 
 
-def captured(session, token: Masked[str]) -> CapturedToken:
+def captured(session: SessionUnderTest, token: Masked[str]) -> CapturedToken:
     """A token just printed by ``claude setup-token`` in this run."""
     return CapturedToken(token, TokenInput("captured from claude setup-token"), datetime.now(timezone.utc), True)
 
@@ -169,7 +177,7 @@ def _token_finding(kind: str, finding: Finding | None, base_url: str | None) -> 
     return replace(finding, remedy=finding.remedy.replace("pytest checks --fresh-login", AGAIN_WITH_CAPTURE))
 
 
-def prompt_result(session, token: CapturedToken) -> PromptResult:
+def prompt_result(session: SessionUnderTest, token: CapturedToken) -> PromptResult:
     """Run the test prompt with ``CLAUDE_CODE_OAUTH_TOKEN`` as the only credential."""
     cli = session.cli
     settings = session.settings
@@ -215,7 +223,8 @@ def prompt_result(session, token: CapturedToken) -> PromptResult:
 
 # --- the Secret -----------------------------------------------------------------------------
 
-def secret_info(session, shipped: Payload, captured_at: datetime | None, cli_version: str | None):
+def secret_info(session: SessionUnderTest, shipped: Payload, captured_at: datetime | None,
+                cli_version: str | None) -> SecretInfo:
     """The Secret's annotations for the token about to ship, judged once more on those bytes."""
     from claude_session_tokens.k8s.manifest import SecretInfo
     from claude_session_tokens.kinds.oauth_token import shape_problem
@@ -234,7 +243,7 @@ def secret_info(session, shipped: Payload, captured_at: datetime | None, cli_ver
 
 # --- what render_secret.py says at the end --------------------------------------------------
 
-def secret_lines(result) -> list[str]:
+def secret_lines(result: RenderResult) -> list[str]:
     from claude_session_tokens.k8s.manifest import iso_utc
     info = result.info
     return [f"  captured: {iso_utc(info.captured_at)}; expected end: {iso_utc(info.estimated_expires_at)} "
@@ -242,7 +251,7 @@ def secret_lines(result) -> list[str]:
             f"  token fingerprint: {info.token_fingerprint}   (never rotated: the pod needs no writable copy)"]
 
 
-def next_step_lines(result, windows: bool, argv) -> list[str]:
+def next_step_lines(result: RenderResult, windows: bool, argv: Sequence[str]) -> list[str]:
     from claude_session_tokens.kinds.credential_kind import TOKEN_EXAMPLE
     from claude_session_tokens.render_cli import apply_lines, namespace_hint
     lines = ["", "Next:"]

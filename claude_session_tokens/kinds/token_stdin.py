@@ -8,19 +8,25 @@ capture paused (stdin included), and kept in a :class:`~claude_session_tokens.co
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from claude_session_tokens.core.findings import FindingError
 from claude_session_tokens.core.masked import Masked
 from claude_session_tokens.kinds.oauth_token import read_stdin
 
+if TYPE_CHECKING:
+    import pytest
+    from _pytest.capture import CaptureManager
 
-def _paused(capman) -> bool:
+
+def _paused(capman: CaptureManager) -> bool:
     """True when pytest's output capture is paused now: it is, while pytest configures itself,
     with standard input still on the null device."""
     capture = getattr(capman, "_global_capturing", None)
     return capture is not None and getattr(capture, "_state", "started") == "suspended"
 
 
-def read_before_capture(config) -> Masked[bytes] | FindingError:
+def read_before_capture(config: pytest.Config) -> Masked[bytes] | FindingError:
     capman = config.pluginmanager.getplugin("capturemanager")
     paused = capman is not None and _paused(capman)
     if capman is not None:

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from claude_session_tokens.core import remedy
 from claude_session_tokens.core.findings import Finding, FindingError
@@ -124,7 +125,7 @@ def _marked(value: object) -> object:
     return value
 
 
-def dumps_as_js(value: object, **options) -> str:
+def dumps_as_js(value: object, **options: Any) -> str:
     """:func:`json.dumps`, but a number beyond any double (read from ``1e400`` or a few hundred
     digits) is written ``1e400``, which ``JSON.parse`` reads back as the same Infinity; Python
     would write ``Infinity``, which is not JSON and which the CLI cannot parse at all."""

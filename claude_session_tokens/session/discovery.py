@@ -11,9 +11,9 @@ CLI would use another directory than a shell user expects (docs/cli-credentials-
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.platforms import current_platform, is_macos, is_windows

@@ -181,7 +181,8 @@ def unreachable_finding(state: FileState, label: str) -> Finding:
     """The path cannot even be looked at: a directory above it is not searchable, a symlink loop ..."""
     parent = state.path.parent
     if state.is_symlink:  # the link itself is visible, its target is not (a loop, a closed directory)
-        fix = f"repair the symlink {state.path} (see where it points: ls -l {state.path}), or remove it and run {LOG_IN}"
+        fix = (f"repair the symlink {state.path} (see where it points: ls -l {state.path}), "
+               f"or remove it and run {LOG_IN}")
     else:
         fix = grant_access_command(parent, directory=True)
     return Finding(

@@ -32,7 +32,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.core.atomic import fsync_directory, write_atomically
 from claude_session_tokens.core.findings import Finding, FindingError
@@ -46,6 +46,9 @@ from claude_session_tokens.session.discovery import CREDENTIALS_FILE
 from claude_session_tokens.session.files import READ_LIMIT
 from claude_session_tokens.session.keychain import KeychainCredentialSource
 from claude_session_tokens.session.sources import FileCredentialSource
+
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 OPTION = "--hand-off"
 FRESH_LOGIN_RUN = suite("--fresh-login", "--hand-off")  # a Command: spelled for the run's front door when shown
@@ -301,7 +304,7 @@ def _not_done(where: str, reason: str, command: str) -> HandOff:
     return HandOff(NOT_REMOVED, where, reason, command)
 
 
-def hand_off(session: Any, secret_path: Path, secret_text: str, secret_synced: bool) -> HandOff:
+def hand_off(session: SessionUnderTest, secret_path: Path, secret_text: str, secret_synced: bool) -> HandOff:
     """Remove this machine's copy of the session the Secret at ``secret_path`` now carries.
 
     Only when the Secret was synced to disk and reads back as ``secret_text``; otherwise, and

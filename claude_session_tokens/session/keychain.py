@@ -28,9 +28,9 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.masked import Masked
@@ -78,7 +78,7 @@ def account_name(environ: Mapping[str, str]) -> str:
     if not name:
         try:
             name = getpass.getuser()
-        except Exception:  # no user database entry: the CLI falls back the same way
+        except Exception:  # noqa: BLE001 - no user database entry, whatever it raises: the CLI falls back the same way
             return FALLBACK_ACCOUNT
     return name if _ACCOUNT_PATTERN.match(name) else FALLBACK_ACCOUNT
 
@@ -277,7 +277,8 @@ class KeychainFallbackFile(FileCredentialSource):
 
 
 def keychain_source(config_dir_setting: str | None, environ: Mapping[str, str],
-                    fallback_file: Path, fallback: bool = True, security: str | None = None):
+                    fallback_file: Path, fallback: bool = True,
+                    security: str | None = None) -> KeychainFallbackFile | KeychainCredentialSource:
     """The source the CLI itself would read: the Keychain item, or the file when no item exists.
 
     With ``fallback=False`` (``--credentials-source keychain``) a missing item is a failure.

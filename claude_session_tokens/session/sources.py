@@ -7,9 +7,10 @@ Secret treat every source alike (FR-003, SC-003).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.masked import Masked

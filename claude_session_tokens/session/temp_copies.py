@@ -20,7 +20,12 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claude_session_tokens.core.findings import Finding
 
 COPY_PREFIX = "claude-session-tokens-copy-"
 OWNER_FILE = ".owner"
@@ -116,7 +121,7 @@ def is_stale(root: Path) -> bool:
 def remove_tree(root: Path) -> str | None:
     """Delete ``root``; None when it is gone, else its path. Retries: Windows keeps files of a
     killed child busy for a moment."""
-    def retry_writable(func, path, _exc):
+    def retry_writable(func: Callable[[str], object], path: str, _exc: object) -> None:
         try:
             Path(path).chmod(0o700)
             func(path)
@@ -144,7 +149,7 @@ def remove_stale(base: str | None = None) -> tuple[int, Path]:
     return removed, where
 
 
-def stale_copies_finding(base: str | None = None):
+def stale_copies_finding(base: str | None = None) -> Finding | None:
     """Remove stale copies; a warning (findings.Finding) saying how many, or None when there were none."""
     from claude_session_tokens.core.findings import Finding
 
