@@ -31,6 +31,8 @@ import os
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+from claude_session_tokens.core.findings import os_reason
+
 try:
     import termios
 except ImportError:  # Windows: no termios; the console restores its own mode per process
@@ -110,17 +112,17 @@ def open_console() -> Console:
         try:
             stdin = open("CONIN$", "rb", buffering=0)  # noqa: SIM115 - handed to the child, closed by Console
         except (OSError, ValueError) as exc:
-            raise NoConsole(f"no console window: CONIN$ cannot be opened ({_why(exc)})") from None
+            raise NoConsole(f"no console window: CONIN$ cannot be opened ({os_reason(exc)})") from None
         try:
             stdout = open("CONOUT$", "wb", buffering=0)  # noqa: SIM115
         except (OSError, ValueError) as exc:
             stdin.close()
-            raise NoConsole(f"no console window: CONOUT$ cannot be opened ({_why(exc)})") from None
+            raise NoConsole(f"no console window: CONOUT$ cannot be opened ({os_reason(exc)})") from None
         return Console(stdin, stdout)
     try:
         fd = os.open("/dev/tty", os.O_RDWR | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise NoConsole(f"no controlling terminal: /dev/tty cannot be opened ({_why(exc)})") from None
+        raise NoConsole(f"no controlling terminal: /dev/tty cannot be opened ({os_reason(exc)})") from None
     if _in_background(fd):
         os.close(fd)
         raise NoConsole("this run is a background job of its terminal (started with '&'): the login could not "
@@ -136,6 +138,3 @@ def _in_background(fd: int) -> bool:
     except (OSError, AttributeError):
         return False  # cannot tell: let the login try
 
-
-def _why(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or type(exc).__name__

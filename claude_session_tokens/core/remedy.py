@@ -261,6 +261,13 @@ def quoted(text: object) -> str:
     return shell_quote(str(text), current().windows)
 
 
+def icacls_grant(path: object, rights: str) -> str:
+    """The Windows fix for a permission problem: grant the current user ``rights`` on ``path``
+    (``R`` read, ``RX`` read and search, ``(OI)(CI)M`` modify, inherited). For PowerShell, where
+    ``${env:USERNAME}`` expands (``%USERNAME%`` does not)."""
+    return f'icacls "{path}" /grant "${{env:USERNAME}}:{rights}"'
+
+
 # The remedies the suite gives most often.
 def suite(*args: str) -> Command:
     return Command(SUITE, *args)
