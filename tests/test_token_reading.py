@@ -202,7 +202,7 @@ def test_a_terminal_on_stdin_is_refused():
 def test_secret_reprs_never_show_the_token():
     result = subprocess.run([sys.executable, "-c", (
         "from claude_session_tokens.kinds.oauth_token import token_from;"
-        "from claude_session_tokens.core.masked import Secret;"
+        "from claude_session_tokens.core.masked import Masked as Secret;"
         f"t = token_from(Secret({SETUP_TOKEN.encode()!r})); print(repr(t), str(t), f'{{t}}')")],
         capture_output=True, text=True, timeout=60, env=dict(os.environ))
     assert result.returncode == 0, result.stderr[-500:]
