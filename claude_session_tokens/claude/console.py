@@ -31,7 +31,7 @@ import os
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-from claude_session_tokens.core.findings import os_reason
+from claude_session_tokens.core.findings import Finding, os_reason
 
 try:
     import termios
@@ -45,6 +45,25 @@ class NoConsole(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+FALSE_WORDS = ("", "0", "false", "no", "off")  # values of CI that do not mean "a CI job"
+
+
+def ci_job(environ) -> str | None:
+    """Why nobody can sign in when ``CI`` is set to a true value (GitHub Actions, GitLab, Azure's
+    agents and most others set ``CI=true``), whatever terminal or console the job has; else None."""
+    value = str(environ.get("CI", "")).strip()
+    if value.lower() in FALSE_WORDS:
+        return None
+    return f"CI={value} is set: a CI job has no person to sign in in the browser and paste the code"
+
+
+def no_terminal_finding(what: str, reason: str, why: str, remedy: object) -> Finding:
+    """``what`` cannot run here: it needs a terminal for the person signing in, and ``reason``
+    says why this run has none (:class:`NoConsole`, :func:`ci_job`)."""
+    return Finding(cause=f"{what} needs an interactive terminal, and this run has none ({reason}).",
+                   why=why, remedy=remedy)
 
 
 @dataclass
