@@ -1,7 +1,7 @@
 """A masked container for token values and the raw bytes of credential files.
 
 Every token, and every byte string that may contain one, travels through the program as a
-:class:`Secret`. Its ``repr``, ``str`` and ``format`` never show the value, so a secret that
+:class:`Masked`. Its ``repr``, ``str`` and ``format`` never show the value, so a secret that
 reaches an assertion message, a traceback with ``-l``, a log line or a report shows up as
 ``Secret(***)``. The value is only reachable through :meth:`Secret.reveal`, which makes every
 place that handles the real value easy to find with ``grep reveal``.
@@ -71,10 +71,10 @@ class Masked(Generic[T]):
     def __reduce__(self):  # pickling would carry the value to places we cannot see
         raise TypeError("Secret cannot be pickled")
 
-    def __copy__(self) -> "Secret[T]":
+    def __copy__(self) -> "Masked[T]":
         return self
 
-    def __deepcopy__(self, memo: dict) -> "Secret[T]":
+    def __deepcopy__(self, memo: dict) -> "Masked[T]":
         return self
 
 

@@ -54,7 +54,6 @@ LOGIN_CHECK = "test_00_fresh_login.py"
 @dataclass(frozen=True)
 class CredentialKind:
     name: str
-    sign_in_runs: bool = False  # --setup-token: the CLI's sign-in runs in the user's terminal
     requirements_na: dict[str, str] = field(default_factory=dict)
     checks_na: dict[str, str] = field(default_factory=dict)
 
@@ -70,9 +69,6 @@ class CredentialKind:
         """Why the check in ``check_file`` does not apply to this kind, or None."""
         return self.checks_na.get(check_file)
 
-    def requirement_not_applicable(self, requirement: str) -> str | None:
-        return self.requirements_na.get(requirement)
-
 
 def kind_of(oauth_token_file: str | None, setup_token: bool) -> CredentialKind:
     """The credential kind the options select."""
@@ -83,7 +79,7 @@ def kind_of(oauth_token_file: str | None, setup_token: bool) -> CredentialKind:
     if not setup_token:
         requirements.update({rid: _NO_SIGN_IN for rid in _SIGN_IN_REQUIREMENTS})
         checks[LOGIN_CHECK] = _NO_SIGN_IN
-    return CredentialKind(SETUP_TOKEN, sign_in_runs=setup_token, requirements_na=requirements, checks_na=checks)
+    return CredentialKind(SETUP_TOKEN, requirements_na=requirements, checks_na=checks)
 
 
 def for_settings(settings) -> CredentialKind:

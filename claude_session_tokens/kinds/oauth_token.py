@@ -66,7 +66,6 @@ class TokenInput:
 
     origin: str  # "file <path>", "standard input", "claude setup-token"
     path: Path | None = None
-    modified_at: float | None = None  # the file's mtime (epoch seconds): the token is at least that old
 
 
 _ESCAPE = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x9b([0-?]*)[ -/]*([@-~])"

@@ -1,7 +1,7 @@
 """Inspect a session file without trusting it: present, regular, non-empty, readable.
 
 The functions here look at metadata and read bytes; they never print or return file contents
-except as a :class:`~claude_session_tokens.core.masked.Secret`.
+except as a :class:`~claude_session_tokens.core.masked.Masked`.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def too_large_finding(path: Path, label: str, remedy: str, limit: int, size: int
 
 def read_bounded(path: Path, label: str, remedy: str, limit: int = READ_LIMIT,
                  why_limit: str | None = None) -> Masked[bytes]:
-    """Read a whole regular file of at most ``limit`` bytes into a :class:`Secret`.
+    """Read a whole regular file of at most ``limit`` bytes into a :class:`Masked`.
 
     The one way the tool reads a file it did not write: symlinks are followed (Kubernetes-style
     ``..data`` links work), but only a regular file is read. It is opened without blocking
@@ -159,7 +159,7 @@ def read_regular(path: Path, limit: int) -> Masked[bytes]:
 
 
 def read_secret_file(path: Path, label: str, remedy: str) -> Masked[bytes]:
-    """Read a whole session file (at most 1 MiB) into a :class:`Secret` (:func:`read_bounded`)."""
+    """Read a whole session file (at most 1 MiB) into a :class:`Masked` (:func:`read_bounded`)."""
     return read_bounded(path, label, remedy, CREDENTIALS_LIMIT)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from claude_session_tokens.core.background import BackgroundCall
@@ -265,6 +264,3 @@ class SessionUnderTest:
             return self.location.describe()
         except FindingError as err:
             return [("session", f"not found: {err.finding.cause}")]
-
-    def project_path(self, *parts: str) -> Path:
-        return self.settings.project_root.joinpath(*parts)
