@@ -1,7 +1,7 @@
 """The user's terminal, opened by name for the fresh login (``claude auth login``).
 
 The login must talk to a person: it prints a sign-in URL and waits for a pasted code
-(domain.md section 1; without a terminal it waits forever). The suite's own standard
+(without a terminal it waits forever: docs/claude-cli-facts.md, Commands). The suite's own standard
 streams cannot be handed on: pytest keeps stdin on the null device while it captures
 output, and ``render_secret.py`` redirects stdout. So the terminal is opened directly,
 as ``ssh`` and ``sudo`` do for a password prompt: ``/dev/tty`` (the controlling terminal)

@@ -5,10 +5,11 @@
 2. refuse at once when ``CI`` is set to a true value (any platform: a CI job has no person to
    sign in), then open the user's terminal (``console.open_console``: ``/dev/tty`` in the
    foreground, or ``CONIN$``/``CONOUT$`` on Windows). The login asks for a pasted code there
-   and, without a terminal, waits forever (domain.md section 1), so with no terminal the check
-   fails at once, *before* the logout: the user is never left logged out for nothing;
-3. ``claude auth logout`` (offline it still exits 0, domain.md section 1). From here on the
-   session's memoised credentials are forgotten whatever happens (also in a ``finally``), so
+   and, without a terminal, waits forever (docs/claude-cli-facts.md, Commands), so with no
+   terminal the check fails at once, *before* the logout: the user is never left logged out
+   for nothing;
+3. ``claude auth logout`` (offline it still exits 0). From here on the session's memoised
+   credentials are forgotten whatever happens (also in a ``finally``), so
    the later checks judge what is really on disk, never the bytes that were just logged out;
 4. ``claude auth login`` with the terminal as its stdin, stdout and stderr (pytest's capture,
    which keeps stdin on the null device, does not reach it; the caller may pass a context

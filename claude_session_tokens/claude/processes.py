@@ -1,6 +1,6 @@
 """Run a child process with a hard time limit, and kill everything it started when it runs over.
 
-The ``claude`` CLI retries for minutes when the network is gone (domain.md section 5) and may
+The ``claude`` CLI retries for minutes when the network is gone (docs/claude-cli-facts.md) and may
 start helpers of its own, so the limit is enforced from outside: the child runs in its own
 process group (POSIX: a new session; Windows: a new process group) and, when the limit is
 reached, the whole group is killed (``killpg`` on POSIX, ``taskkill /T /F`` on Windows). On

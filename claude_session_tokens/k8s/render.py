@@ -1,11 +1,12 @@
 """The render step: from the verified payload to a validated Secret, written or previewed.
 
-Order matters (house rules 3 and 4): the gate first; then the exact bytes that will ship are
-judged once more; the manifest is built and validated offline; the destination is checked
-against git; only then is the file written, atomically and with mode 0600. ``--dry-run``
-stops before the write and hands the text back for printing. With ``--hand-off``, and only
-after the write succeeded and was synced, this machine's copy of the session is removed
-(handoff.py). Nothing here talks to a cluster.
+Order matters (only what was verified ships, and a failed run leaves the earlier Secret
+untouched): the gate first; then the exact bytes that will ship are judged once more; the
+manifest is built and validated offline; the destination is checked against git; only then is
+the file written, atomically and with mode 0600. ``--dry-run`` stops before the write and hands
+the text back for printing. With ``--hand-off``, and only after the write succeeded and was
+synced, this machine's copy of the session is removed (handoff.py). Nothing here talks to a
+cluster.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class RenderResult:
 
 
 def cli_version(session: Any) -> str | None:
-    """The claude CLI version when a check already learned it (issue 3's ``session.cli``)."""
+    """The claude CLI version when a check already learned it (``session.cli``)."""
     try:
         cli = getattr(session, "cli", None)
     except (FindingError, OSError):

@@ -1,4 +1,5 @@
-"""Parse and judge ``.credentials.json`` (domain.md section 3) without ever showing a token.
+"""Parse and judge ``.credentials.json`` without ever showing a token (its form:
+docs/claude-cli-facts.md, The credentials file).
 
 Messages name fields and JSON types only. Numbers (``expiresAt``) may be shown; strings taken
 from the file (the scopes, ``subscriptionType``, key names) only when they are provably harmless

@@ -1,4 +1,5 @@
-"""How long the captured session can last (SC-005, domain.md sections 3 and 4).
+"""How long the captured session can last (SC-005; docs/claude-cli-facts.md: The credentials file,
+Refresh and rotation).
 
 The access token lives about 8 hours; the CLI in the pod refreshes it itself with the
 refresh token, which rotates on every refresh. So "valid for 24 hours after capture" means:
