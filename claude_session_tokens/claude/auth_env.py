@@ -1,9 +1,10 @@
 """Warnings about credentials in the user's environment that would override the session.
 
 ``ANTHROPIC_AUTH_TOKEN``, ``ANTHROPIC_API_KEY`` and ``CLAUDE_CODE_OAUTH_TOKEN`` win over the
-stored session (domain.md section 5). The test prompt runs without them, so they cannot make
-a dead session look alive; but the same variable set in the pod would silently replace the
-session the Secret carries. Only the variable's name is ever shown, never its value.
+stored session (docs/claude-cli-facts.md, The headless prompt). The test prompt runs without
+them, so they cannot make a dead session look alive; but the same variable set in the pod would
+silently replace the session the Secret carries. Only the variable's name is ever shown, never
+its value.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The environment the ``claude`` CLI runs in when the suite starts it.
 
-The CLI prefers credentials from the environment over the stored session (domain.md
-section 5: ``ANTHROPIC_AUTH_TOKEN``, then ``ANTHROPIC_API_KEY``, then
-``CLAUDE_CODE_OAUTH_TOKEN``, then the files). A leftover key would make a dead session look
-alive, so every variable that can supply or redirect authentication is removed. Network
-settings (``ANTHROPIC_BASE_URL``, ``HTTPS_PROXY``, ``NO_PROXY``, ``NODE_EXTRA_CA_CERTS``,
-mutual-TLS client certificates) pass through unchanged.
+The CLI prefers credentials from the environment over the stored session (highest precedence
+first: ``ANTHROPIC_AUTH_TOKEN``, then ``ANTHROPIC_API_KEY``, then ``CLAUDE_CODE_OAUTH_TOKEN``,
+then the files; docs/claude-cli-facts.md, The headless prompt). A leftover key would make a
+dead session look alive, so every variable that can supply or redirect authentication is
+removed. Network settings (``ANTHROPIC_BASE_URL``, ``HTTPS_PROXY``, ``NO_PROXY``,
+``NODE_EXTRA_CA_CERTS``, mutual-TLS client certificates) pass through unchanged.
 
 For the test prompt the child also gets ``HOME`` (``USERPROFILE`` on Windows) and
 ``CLAUDE_CONFIG_DIR`` pointing at a throw-away copy of what ships, ``CLAUDE_CODE_MAX_RETRIES=0``
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from claude_session_tokens.core.platforms import is_windows
 
-# Named by domain.md and the issue, highest precedence first, then what Claude Code 2.1.332 reads.
+# The CLI's precedence (docs/claude-cli-facts.md), highest first, then what else Claude Code 2.1.332 reads.
 AUTH_OVERRIDES: tuple[str, ...] = (
     "ANTHROPIC_AUTH_TOKEN",
     "ANTHROPIC_API_KEY",

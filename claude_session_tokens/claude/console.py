@@ -1,7 +1,7 @@
 """The user's terminal, opened by name for the fresh login (``claude auth login``).
 
 The login must talk to a person: it prints a sign-in URL and waits for a pasted code
-(domain.md section 1; without a terminal it waits forever). The suite's own standard
+(without a terminal it waits forever: docs/claude-cli-facts.md, Commands). The suite's own standard
 streams cannot be handed on: pytest keeps stdin on the null device while it captures
 output, and ``render_secret.py`` redirects stdout. So the terminal is opened directly,
 as ``ssh`` and ``sudo`` do for a password prompt: ``/dev/tty`` (the controlling terminal)
@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from claude_session_tokens.core.findings import Finding, os_reason
+
 try:
     import termios
 except ImportError:  # Windows: no termios; the console restores its own mode per process
@@ -44,6 +46,25 @@ class NoConsole(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+FALSE_WORDS = ("", "0", "false", "no", "off")  # values of CI that do not mean "a CI job"
+
+
+def ci_job(environ) -> str | None:
+    """Why nobody can sign in when ``CI`` is set to a true value (GitHub Actions, GitLab, Azure's
+    agents and most others set ``CI=true``), whatever terminal or console the job has; else None."""
+    value = str(environ.get("CI", "")).strip()
+    if value.lower() in FALSE_WORDS:
+        return None
+    return f"CI={value} is set: a CI job has no person to sign in in the browser and paste the code"
+
+
+def no_terminal_finding(what: str, reason: str, why: str, remedy: object) -> Finding:
+    """``what`` cannot run here: it needs a terminal for the person signing in, and ``reason``
+    says why this run has none (:class:`NoConsole`, :func:`ci_job`)."""
+    return Finding(cause=f"{what} needs an interactive terminal, and this run has none ({reason}).",
+                   why=why, remedy=remedy)
 
 
 @dataclass
@@ -111,17 +132,17 @@ def open_console() -> Console:
         try:
             stdin = open("CONIN$", "rb", buffering=0)  # noqa: SIM115 - handed to the child, closed by Console
         except (OSError, ValueError) as exc:
-            raise NoConsole(f"no console window: CONIN$ cannot be opened ({_why(exc)})") from None
+            raise NoConsole(f"no console window: CONIN$ cannot be opened ({os_reason(exc)})") from None
         try:
             stdout = open("CONOUT$", "wb", buffering=0)  # noqa: SIM115
         except (OSError, ValueError) as exc:
             stdin.close()
-            raise NoConsole(f"no console window: CONOUT$ cannot be opened ({_why(exc)})") from None
+            raise NoConsole(f"no console window: CONOUT$ cannot be opened ({os_reason(exc)})") from None
         return Console(stdin, stdout)
     try:
         fd = os.open("/dev/tty", os.O_RDWR | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise NoConsole(f"no controlling terminal: /dev/tty cannot be opened ({_why(exc)})") from None
+        raise NoConsole(f"no controlling terminal: /dev/tty cannot be opened ({os_reason(exc)})") from None
     if _in_background(fd):
         os.close(fd)
         raise NoConsole("this run is a background job of its terminal (started with '&'): the login could not "
@@ -137,6 +158,3 @@ def _in_background(fd: int) -> bool:
     except (OSError, AttributeError):
         return False  # cannot tell: let the login try
 
-
-def _why(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or type(exc).__name__

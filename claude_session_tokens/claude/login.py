@@ -5,10 +5,11 @@
 2. refuse at once when ``CI`` is set to a true value (any platform: a CI job has no person to
    sign in), then open the user's terminal (``console.open_console``: ``/dev/tty`` in the
    foreground, or ``CONIN$``/``CONOUT$`` on Windows). The login asks for a pasted code there
-   and, without a terminal, waits forever (domain.md section 1), so with no terminal the check
-   fails at once, *before* the logout: the user is never left logged out for nothing;
-3. ``claude auth logout`` (offline it still exits 0, domain.md section 1). From here on the
-   session's memoised credentials are forgotten whatever happens (also in a ``finally``), so
+   and, without a terminal, waits forever (docs/claude-cli-facts.md, Commands), so with no
+   terminal the check fails at once, *before* the logout: the user is never left logged out
+   for nothing;
+3. ``claude auth logout`` (offline it still exits 0). From here on the session's memoised
+   credentials are forgotten whatever happens (also in a ``finally``), so
    the later checks judge what is really on disk, never the bytes that were just logged out;
 4. ``claude auth login`` with the terminal as its stdin, stdout and stderr (pytest's capture,
    which keeps stdin on the null device, does not reach it; the caller may pass a context
@@ -36,7 +37,13 @@ from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import login_environment
 from claude_session_tokens.claude.cli import INSTALL
-from claude_session_tokens.claude.console import Console, NoConsole, open_console
+from claude_session_tokens.claude.console import (
+    Console,
+    NoConsole,
+    ci_job,
+    no_terminal_finding,
+    open_console,
+)
 from claude_session_tokens.claude.processes import (
     LaunchError,
     run_attached,
@@ -62,17 +69,13 @@ if TYPE_CHECKING:
 
 LOGOUT_LIMIT = 60.0  # seconds; logout tries to revoke the token online
 RUN_IT = FRESH_LOGIN  # a Command: spelled for the run's front door when shown
-FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 def ci_problem(environ: Mapping[str, str]) -> Finding | None:
-    """``CI`` set to a true value (GitHub Actions, GitLab, Azure's agents and most others set
-    ``CI=true``): nobody is there to sign in, whatever terminal or console the job has."""
-    value = str(environ.get("CI", "")).strip()
-    if value.lower() in FALSE_WORDS:
-        return None
-    return no_terminal(f"CI={value} is set: a CI job has no person to sign in in the browser and paste the code; "
-                       "a console or pseudo-terminal there proves nothing")
+    """``CI`` set to a true value (:func:`~claude_session_tokens.claude.console.ci_job`): nobody
+    is there to sign in, whatever terminal or console the job has."""
+    reason = ci_job(environ)
+    return None if reason is None else no_terminal(reason + "; a console or pseudo-terminal there proves nothing")
 
 
 def sign_in_again(location: SessionLocation | None) -> str:
@@ -117,13 +120,11 @@ def attached_terminal(config: pytest.Config | None) -> Iterator[None]:
 
 
 def no_terminal(reason: str) -> Finding:
-    return Finding(
-        cause=f"The fresh login needs an interactive terminal, and this run has none ({reason}).",
+    return no_terminal_finding(
+        "The fresh login", reason,
         why="'claude auth login' asks for a code on the terminal and, without one, waits forever; "
             "nothing was changed: you were not logged out and the old session is still in place.",
-        remedy=f"run it in an interactive terminal: {RUN_IT}; "
-               "without a terminal (CI) leave --fresh-login out",
-    )
+        remedy=f"run it in an interactive terminal: {RUN_IT}; without a terminal (CI) leave --fresh-login out")
 
 
 def _cli_failed(step: str, cause: str, remedy: str) -> FindingError:

@@ -1,6 +1,6 @@
 """Run a child process with a hard time limit, and kill everything it started when it runs over.
 
-The ``claude`` CLI retries for minutes when the network is gone (domain.md section 5) and may
+The ``claude`` CLI retries for minutes when the network is gone (docs/claude-cli-facts.md) and may
 start helpers of its own, so the limit is enforced from outside: the child runs in its own
 process group (POSIX: a new session; Windows: a new process group) and, when the limit is
 reached, the whole group is killed (``killpg`` on POSIX, ``taskkill /T /F`` on Windows). On
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from claude_session_tokens.core.findings import os_reason
 from claude_session_tokens.core.platforms import current_platform, is_windows
 
 if TYPE_CHECKING:
@@ -81,7 +82,17 @@ def _popen(argv: Sequence[str], **kwargs: Any) -> subprocess.Popen:
     except PermissionError:
         raise LaunchError(str(argv[0]), "not executable (permission denied)") from None
     except OSError as exc:
-        raise LaunchError(str(argv[0]), exc.strerror or type(exc).__name__) from None
+        raise LaunchError(str(argv[0]), os_reason(exc)) from None
+
+
+def signal_group(proc: subprocess.Popen, signum: int) -> None:
+    """Send ``signum`` to the process group that ``proc`` leads (POSIX; nothing elsewhere).
+    Never raises: a group that is gone, or not ours, has nothing left to stop."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(proc.pid, signum)
+        except OSError:
+            pass
 
 
 def kill_tree(proc: subprocess.Popen, platform: str | None = None, own_group: bool = True) -> None:
@@ -92,11 +103,8 @@ def kill_tree(proc: subprocess.Popen, platform: str | None = None, own_group: bo
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=15, check=False)
         except (OSError, subprocess.SubprocessError):
             pass
-    elif own_group and hasattr(os, "killpg"):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
+    elif own_group:
+        signal_group(proc, signal.SIGKILL)
     try:
         proc.kill()
     except OSError:
@@ -246,8 +254,8 @@ def kill_leftovers(before: set[int], keep: int | None = None, seconds: float = D
 
 def _finish_tree(proc: subprocess.Popen, platform: str, before: set[int]) -> None:
     """After the child exited or was killed: its group, then every orphan collected here."""
-    if not is_windows(platform):
-        kill_tree_leftovers(proc)
+    if not is_windows(platform):  # after a normal exit too: helpers the child left in its group
+        signal_group(proc, signal.SIGKILL)
     if proc.returncode is None:
         try:
             proc.wait(timeout=DRAIN_SECONDS)
@@ -379,15 +387,6 @@ def run_captured(argv: Sequence[str], *, env: Mapping[str, str], limit: float, c
                      _text(out), _text(err), seconds, timed_out, out, err)
 
 
-def kill_tree_leftovers(proc: subprocess.Popen) -> None:
-    """After a normal exit, stop helpers the child left running in its group (POSIX)."""
-    if hasattr(os, "killpg"):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
-
-
 def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: float = STOP_GRACE,
                 own_group: bool = False) -> None:
     """Ask ``proc`` to stop as Ctrl+C would (SIGINT on POSIX), wait up to ``grace`` s, then kill it.
@@ -405,7 +404,7 @@ def stop_gently(proc: subprocess.Popen, platform: str | None = None, grace: floa
         if not is_windows(platform) and hasattr(signal, "SIGINT"):
             try:
                 if own_group and hasattr(os, "killpg"):
-                    os.killpg(proc.pid, signal.SIGINT)
+                    signal_group(proc, signal.SIGINT)
                 else:
                     proc.send_signal(signal.SIGINT)
                 proc.wait(timeout=grace)

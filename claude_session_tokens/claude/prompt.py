@@ -6,11 +6,12 @@ without any variable that could stand in for the session, in an empty working di
 no project settings apply), under a hard time limit. The user's own profile is never touched:
 the transcript the CLI writes lands in the copy, and the copy is always removed.
 
-The answer is judged as domain.md section 5 says: only a JSON result with ``is_error: false``
-and a non-empty ``result`` is a success; errors come on stdout with exit 1, and exit 0 with
-empty or non-JSON output is a failure too. The CLI's words are shown only through
-:func:`~claude_session_tokens.core.redaction.redact`: every token shape, every URL's user and
-password, and every fragment of a secret the run knows are masked on the raw bytes first.
+The answer is judged as the CLI answers (docs/claude-cli-facts.md, The headless prompt): only a
+JSON result with ``is_error: false`` and a non-empty ``result`` is a success; errors come on
+stdout with exit 1, and exit 0 with empty or non-JSON output is a failure too. The CLI's words
+are shown only through :func:`~claude_session_tokens.core.redaction.redact`: every token shape,
+every URL's user and password, and every fragment of a secret the run knows are masked on the
+raw bytes first.
 
 If the CLI refreshed the tokens in the copy (after a 401, or near expiry), the refreshed
 bytes become what ships, and the user is told that the session on this machine is spent.

@@ -42,8 +42,13 @@ from typing import TYPE_CHECKING
 
 from claude_session_tokens.claude.child_env import login_environment
 from claude_session_tokens.claude.cli import INSTALL
-from claude_session_tokens.claude.console import Console, NoConsole, open_console
-from claude_session_tokens.claude.login import FALSE_WORDS
+from claude_session_tokens.claude.console import (
+    Console,
+    NoConsole,
+    ci_job,
+    no_terminal_finding,
+    open_console,
+)
 from claude_session_tokens.claude.processes import LaunchError, _popen, stop_gently
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.masked import Masked
@@ -193,13 +198,12 @@ class SetupTokenOutcome:
 
 
 def no_terminal(reason: str) -> Finding:
-    return Finding(
-        cause=f"--setup-token needs an interactive terminal, and this run has none ({reason}).",
+    return no_terminal_finding(
+        "--setup-token", reason,
         why="'claude setup-token' shows a sign-in URL and asks for a code on the terminal; without one it waits "
             "forever. Nothing was run.",
         remedy=f"run it in an interactive terminal: {RUN_IT}   or, without a terminal (CI), pass a token you "
-               "already have: python render_secret.py --oauth-token-file FILE",
-    )
+               "already have: python render_secret.py --oauth-token-file FILE")
 
 
 def _take_the_terminal() -> None:  # in the child, after setsid: the pseudo-terminal becomes its own
@@ -403,11 +407,8 @@ def capture(session: SessionUnderTest, attach: Callable[[], AbstractContextManag
             why="the token must be captured without being shown or copied by hand.",
             remedy=BY_HAND))
     cli = session.cli
-    if terminal is None:
-        value = str(session.environ.get("CI", "")).strip()
-        if value.lower() not in FALSE_WORDS:
-            raise FindingError(no_terminal(f"CI={value} is set: a CI job has no person to sign in in the browser "
-                                           "and paste the code"))
+    if terminal is None and (in_ci := ci_job(session.environ)):
+        raise FindingError(no_terminal(in_ci))
     try:
         console = (terminal or open_console)()
     except NoConsole as err:

@@ -19,15 +19,25 @@ from pathlib import Path
 from claude_session_tokens.core.signals import deferred
 
 
+def nearest_existing(path: Path) -> Path:
+    """``path`` itself when it exists, else the closest of its parents that does (a file or a
+    directory); the root when none does."""
+    current = path
+    while not current.exists() and current.parent != current:
+        current = current.parent
+    return current
+
+
 def create_parents(directory: Path, dir_mode: int) -> None:
     """Create ``directory`` and its missing parents, each with ``dir_mode`` (umask ignored)."""
+    top = nearest_existing(directory)
     missing = []
     current = directory
-    while not current.exists():
+    while current != top:
         missing.append(current)
-        if current.parent == current:
-            break
         current = current.parent
+    if not top.exists():  # not even the root exists (a drive that is gone): mkdir says why
+        missing.append(top)
     for path in reversed(missing):
         try:
             path.mkdir(mode=dir_mode)

@@ -43,6 +43,11 @@ class Finding:
         return self.message()
 
 
+def os_reason(exc: BaseException) -> str:
+    """The words shown for an OS error: its message (``Permission denied``), else its type's name."""
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
 class FindingError(Exception):
     """Raised by plain functions when they cannot go on; carries the :class:`Finding` to show."""
 

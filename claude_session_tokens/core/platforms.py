@@ -1,6 +1,6 @@
 """Which operating system the suite is judging, in one place so tests can simulate another.
 
-Windows, macOS and Linux differ in where the session lives (domain.md section 2) and in what
+Windows, macOS and Linux differ in where the session lives (docs/claude-cli-facts.md) and in what
 file modes mean. Code asks :func:`current_platform` instead of reading ``sys.platform``
 directly; the project's tests replace it to run the Windows and macOS paths on Linux.
 """

@@ -146,7 +146,7 @@ class Redactor:
 
 def redact(data: bytes | str, secrets: Iterable = (), limit: int | None = SHOWN_CHARS) -> str:
     """``data`` (the CLI's raw bytes, or text) with every secret masked, as printable text of at
-    most ``limit`` characters (None: no limit). ``secrets``: :class:`Secret`, str or bytes values."""
+    most ``limit`` characters (None: no limit). ``secrets``: :class:`Masked`, str or bytes values."""
     masked = Redactor(secrets).mask(_as_bytes(data))
     text = masked.decode("utf-8", "replace")
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text).strip()

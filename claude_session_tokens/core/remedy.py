@@ -48,8 +48,15 @@ def shell_quote(text: str, windows: bool) -> str:
     return powershell_quote(text) if windows else shlex.quote(text)
 
 
-@dataclass(frozen=True)
-class Command:
+class _Spelled:
+    """A piece of a remedy; ``str()`` spells it for the current run (:meth:`Spelling.render`)."""
+
+    def __str__(self) -> str:
+        return current().render(self)
+
+
+@dataclass(frozen=True, init=False)
+class Command(_Spelled):
     """One command: ``program`` (:data:`SUITE`, :data:`CLAUDE` or a plain program) and its arguments."""
 
     program: str
@@ -59,12 +66,9 @@ class Command:
         object.__setattr__(self, "program", program)
         object.__setattr__(self, "args", tuple(args))
 
-    def __str__(self) -> str:
-        return current().command(self)
 
-
-@dataclass(frozen=True)
-class Chain:
+@dataclass(frozen=True, init=False)
+class Chain(_Spelled):
     """Commands run one after the other, each only when the one before succeeded (``&&``)."""
 
     commands: tuple[Command, ...]
@@ -72,24 +76,18 @@ class Chain:
     def __init__(self, *commands: Command) -> None:
         object.__setattr__(self, "commands", tuple(commands))
 
-    def __str__(self) -> str:
-        return current().chain(self)
-
 
 Part = str | Command | Chain
 
 
-@dataclass(frozen=True)
-class Remedy:
+@dataclass(frozen=True, init=False)
+class Remedy(_Spelled):
     """Plain words and commands; ``str()`` spells it for the current run."""
 
     parts: tuple[Part, ...]
 
     def __init__(self, *parts: Part) -> None:
         object.__setattr__(self, "parts", tuple(parts))
-
-    def __str__(self) -> str:
-        return current().render(self)
 
     def __add__(self, other: Part | Remedy) -> Remedy:
         more = other.parts if isinstance(other, Remedy) else (other,)
@@ -154,20 +152,14 @@ class Spelling:
             return self._profile_prefix() + " && ".join(self._bare(c) for c in chain.commands)
         return " && ".join(self.command(c) for c in chain.commands)
 
-    def render(self, remedy: Remedy | str) -> str:
-        if isinstance(remedy, str):
-            return remedy
-        out = []
-        for part in remedy.parts:
-            if isinstance(part, Command):
-                out.append(self.command(part))
-            elif isinstance(part, Chain):
-                out.append(self.chain(part))
-            elif isinstance(part, Remedy):
-                out.append(self.render(part))
-            else:
-                out.append(str(part))
-        return "".join(out)
+    def render(self, remedy: Remedy | Part) -> str:
+        if isinstance(remedy, Command):
+            return self.command(remedy)
+        if isinstance(remedy, Chain):
+            return self.chain(remedy)
+        if isinstance(remedy, Remedy):
+            return "".join(self.render(part) for part in remedy.parts)
+        return str(remedy)
 
 
 def powershell_quote_always(text: str) -> str:
@@ -185,23 +177,23 @@ _FRONT_DOOR: list[str] = [PYTEST_CHECKS]
 
 
 @contextlib.contextmanager
-def using(spelling: Spelling) -> Iterator[None]:
+def _pushed(stack: list, value: object) -> Iterator[None]:
+    """``value`` on top of ``stack`` inside the block."""
+    stack.append(value)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def using(spelling: Spelling) -> contextlib.AbstractContextManager[None]:
     """Render with ``spelling`` inside the block (the summary ``render_secret.py`` prints after the run)."""
-    _CURRENT.append(spelling)
-    try:
-        yield
-    finally:
-        _CURRENT.pop()
+    return _pushed(_CURRENT, spelling)
 
 
-@contextlib.contextmanager
-def entered_through(name: str) -> Iterator[None]:
+def entered_through(name: str) -> contextlib.AbstractContextManager[None]:
     """The run inside the block was started by ``name`` (``python render_secret.py``)."""
-    _FRONT_DOOR.append(name)
-    try:
-        yield
-    finally:
-        _FRONT_DOOR.pop()
+    return _pushed(_FRONT_DOOR, name)
 
 
 def current() -> Spelling:
@@ -263,6 +255,13 @@ def spelling_for(session: SessionUnderTest, project_root: Path) -> Spelling:
 def quoted(text: object) -> str:
     """``text`` (a path, a name) as one word of this run's shell: POSIX or PowerShell quoting."""
     return shell_quote(str(text), current().windows)
+
+
+def icacls_grant(path: object, rights: str) -> str:
+    """The Windows fix for a permission problem: grant the current user ``rights`` on ``path``
+    (``R`` read, ``RX`` read and search, ``(OI)(CI)M`` modify, inherited). For PowerShell, where
+    ``${env:USERNAME}`` expands (``%USERNAME%`` does not)."""
+    return f'icacls "{path}" /grant "${{env:USERNAME}}:{rights}"'
 
 
 # The remedies the suite gives most often.

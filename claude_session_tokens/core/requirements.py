@@ -28,8 +28,6 @@ REQUIREMENTS: dict[str, str] = {
     "SC-006": "The Secret YAML is excluded from version control by .gitignore",
 }
 
-ACCEPTANCE_SCENARIOS = tuple(f"US{story}.{n}" for story in (1, 2, 3) for n in (1, 2, 3))
-
 _ID = re.compile(r"^(FR-00[1-8]|SC-00[1-6]|US[1-3]\.[1-3])$")
 
 

@@ -1,4 +1,5 @@
-"""Show a value taken from a session file only when it is provably harmless (house rule 1).
+"""Show a value taken from a session file only when it is provably harmless: no token
+ever leaks, not in a message, a report or a traceback.
 
 A hand-edited or corrupted ``.credentials.json`` can hold a token anywhere: pasted into
 ``subscriptionType``, into ``scopes``, or as a key (``{"sk-ant-oat01-...": ...}``). So no
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 _PLAIN = re.compile(r"[a-z][a-z0-9_:.-]{0,31}")
 _PART_LIMIT = 16
 _DIGIT_LIMIT = 4
-# Names the Claude CLI writes into its session files (domain.md section 3): safe to name.
+# Names the Claude CLI writes into its session files (docs/claude-cli-facts.md): safe to name.
 KNOWN_NAMES = frozenset({
     "claudeAiOauth", "accessToken", "refreshToken", "expiresAt", "scopes", "subscriptionType",
     "rateLimitTier", "refreshTokenExpiresAt", "subscriptionTypeSource", "accountUuid",

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import yaml
 
-from claude_session_tokens.core.findings import FindingError
+from claude_session_tokens.core.atomic import nearest_existing
+from claude_session_tokens.core.findings import FindingError, os_reason
 from claude_session_tokens.session.files import read_bounded
 
 SESSION_KEYS = (".credentials.json", "CLAUDE_CODE_OAUTH_TOKEN")  # session files; a setup-token token
@@ -70,13 +71,12 @@ def _git(git: str, cwd: Path, *args: str, stdin: bytes | None = None) -> subproc
     except subprocess.TimeoutExpired:
         raise GitError(f"'git {args[0]}' did not answer within {GIT_TIMEOUT} s in {cwd}") from None
     except OSError as exc:
-        raise GitError(f"'git {args[0]}' could not be run in {cwd} ({exc.strerror or type(exc).__name__})") from None
+        raise GitError(f"'git {args[0]}' could not be run in {cwd} ({os_reason(exc)})") from None
 
 
 def existing_ancestor(path: Path) -> Path:
-    current = path
-    while not current.exists() and current.parent != current:
-        current = current.parent
+    """The closest existing directory at or above ``path`` (where git can be asked about it)."""
+    current = nearest_existing(path)
     return current if current.is_dir() else current.parent
 
 

@@ -1,4 +1,5 @@
-"""The Kubernetes Secret as a dict, and its YAML and JSON text (domain.md section 6).
+"""The Kubernetes Secret as a dict, and its YAML and JSON text (docs/claude-cli-facts.md, The
+Kubernetes Secret).
 
 ``data``, ``kind``, ``apiVersion``, ``metadata.name`` and ``metadata.namespace`` are exactly
 what ``kubectl create secret generic NAME --from-file=KEY=PATH ... --namespace NS

@@ -1,10 +1,10 @@
 """The exact files that go into the Secret: built once, verified, then rendered unchanged.
 
-House rule: verify what ships, ship what was verified. The test prompt runs the real CLI on
+Verify what ships, ship what was verified. The test prompt runs the real CLI on
 a copy of these bytes, and the Secret is rendered from the same object, so no check can
 pass on the user's profile while the Secret carries something else.
 
-What goes in (domain.md sections 2 and 6):
+What goes in (docs/claude-cli-facts.md: Where the session lives, The Kubernetes Secret):
 
 - ``.credentials.json``: the user's file byte for byte when it holds only ``claudeAiOauth``;
   otherwise a one-line JSON object with only that entry, unless ``--keep-credential-keys``.

@@ -1,11 +1,12 @@
 """The render step: from the verified payload to a validated Secret, written or previewed.
 
-Order matters (house rules 3 and 4): the gate first; then the exact bytes that will ship are
-judged once more; the manifest is built and validated offline; the destination is checked
-against git; only then is the file written, atomically and with mode 0600. ``--dry-run``
-stops before the write and hands the text back for printing. With ``--hand-off``, and only
-after the write succeeded and was synced, this machine's copy of the session is removed
-(handoff.py). Nothing here talks to a cluster.
+Order matters (only what was verified ships, and a failed run leaves the earlier Secret
+untouched): the gate first; then the exact bytes that will ship are judged once more; the
+manifest is built and validated offline; the destination is checked against git; only then is
+the file written, atomically and with mode 0600. ``--dry-run`` stops before the write and hands
+the text back for printing. With ``--hand-off``, and only after the write succeeded and was
+synced, this machine's copy of the session is removed (handoff.py). Nothing here talks to a
+cluster.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from claude_session_tokens.core.atomic import write_atomically
-from claude_session_tokens.core.findings import BUG_REPORT, Finding, FindingError
+from claude_session_tokens.core.atomic import nearest_existing, write_atomically
+from claude_session_tokens.core.findings import (
+    BUG_REPORT,
+    Finding,
+    FindingError,
+    os_reason,
+)
 from claude_session_tokens.core.platforms import is_windows
-from claude_session_tokens.core.remedy import RUN_AGAIN, quoted
+from claude_session_tokens.core.remedy import RUN_AGAIN, icacls_grant, quoted
 from claude_session_tokens.k8s.destination import run_destination_problem
 from claude_session_tokens.k8s.git_safety import check_destination
 from claude_session_tokens.k8s.manifest import (
@@ -59,7 +65,7 @@ class RenderResult:
 
 
 def cli_version(session: SessionUnderTest) -> str | None:
-    """The claude CLI version when a check already learned it (issue 3's ``session.cli``)."""
+    """The claude CLI version when a check already learned it (``session.cli``)."""
     try:
         cli = getattr(session, "cli", None)
     except (FindingError, OSError):
@@ -172,16 +178,13 @@ def git_refusal(path: Path) -> Finding | None:
 
 def write_remedy(path: Path, exc: OSError) -> str:
     """The command that makes ``path`` writable, for the reason the write failed."""
-    existing = path.parent
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
+    existing = nearest_existing(path.parent)
     if not existing.is_dir():
         return (f"{existing} is a file, not a directory: pass --secret-out with a path in a directory, "
                 f"e.g. --secret-out \"{existing.parent / 'secrets' / path.name}\"")
     if isinstance(exc, PermissionError):
         if is_windows():
-            return (f'icacls "{existing}" /grant "${{env:USERNAME}}:(OI)(CI)M"   '
-                    "(in PowerShell; or pass --secret-out PATH)")
+            return icacls_grant(existing, "(OI)(CI)M") + "   (in PowerShell; or pass --secret-out PATH)"
         return f'chmod u+rwx "{existing}"   or pass --secret-out PATH in a directory you own'
     return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 
@@ -208,7 +211,7 @@ def render(session: SessionUnderTest, gate_reasons: list[str]) -> RenderResult:
         synced = write_atomically(path, result.text, mode=0o600, dir_mode=0o700)
     except OSError as exc:
         raise FindingError(Finding(
-            cause=f"The Secret could not be written to {path} ({exc.strerror or type(exc).__name__}).",
+            cause=f"The Secret could not be written to {path} ({os_reason(exc)}).",
             why="the previous file, if any, is unchanged; the pod has nothing new to use.",
             remedy=write_remedy(path, exc),
         )) from None

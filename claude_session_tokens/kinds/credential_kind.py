@@ -55,9 +55,6 @@ class CredentialKind:
     def default_secret_name(self) -> str:
         return TOKEN_SECRET_NAME if self.is_token else SESSION_SECRET_NAME
 
-    def requirement_not_applicable(self, requirement: str) -> str | None:
-        return self.requirements_na.get(requirement)
-
 
 def kind_of(oauth_token_file: str | None, setup_token: bool) -> CredentialKind:
     """The credential kind the options select."""

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from claude_session_tokens.core.findings import Finding, FindingError
+from claude_session_tokens.core.findings import Finding, FindingError, os_reason
 from claude_session_tokens.core.masked import Masked
+from claude_session_tokens.session.files import ReadRefused, read_regular
 
 ENV_VAR = "CLAUDE_CODE_OAUTH_TOKEN"
 PREFIX = "sk-ant-oat01-"
@@ -66,7 +67,6 @@ class TokenInput:
 
     origin: str  # "file <path>", "standard input", "claude setup-token"
     path: Path | None = None
-    modified_at: float | None = None  # the file's mtime (epoch seconds): the token is at least that old
 
 
 _ESCAPE = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x9b([0-?]*)[ -/]*([@-~])"
@@ -303,42 +303,36 @@ def _too_large(where: str) -> Finding:
 
 
 def read_bounded(path: Path, cap: int = READ_CAP) -> Masked[bytes]:
-    """At most ``cap`` bytes of the regular file ``path``; never blocks on a FIFO or device."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
+    """At most ``cap`` bytes of the regular file ``path``; never blocks on a FIFO or device
+    (:func:`~claude_session_tokens.session.files.read_regular`)."""
     try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise FindingError(Finding(
+        return read_regular(path, cap)
+    except ReadRefused as refused:
+        raise FindingError(_refused_finding(path, refused)) from None
+
+
+def _refused_finding(path: Path, refused: ReadRefused) -> Finding:
+    """What the user is told when the token file could not be read."""
+    error = refused.error
+    if refused.opening and isinstance(error, FileNotFoundError):
+        return Finding(
             cause=f"The token file {path} does not exist.", why="there is no token to put into the Secret.",
             remedy=f"run {SETUP_AGAIN} and save its token there, or let the suite capture it: "
-                   "python render_secret.py --setup-token")) from None
-    except IsADirectoryError:
-        raise FindingError(_not_regular(path, "a directory")) from None
-    except OSError as exc:
-        raise FindingError(Finding(
-            cause=f"The token file {path} cannot be opened ({exc.strerror or type(exc).__name__}).",
+                   "python render_secret.py --setup-token")
+    if refused.opening and isinstance(error, IsADirectoryError):
+        return _not_regular(path, "a directory")
+    if error is not None:
+        return Finding(
+            cause=f"The token file {path} cannot be {'opened' if refused.opening else 'read'} ({os_reason(error)}).",
             why="the suite must read the token to verify it.",
-            remedy=f'give your user read access: chmod u+r "{path}"   (or pass another --oauth-token-file)')) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else
-                    "a directory" if stat.S_ISDIR(info.st_mode) else
-                    "a socket" if stat.S_ISSOCK(info.st_mode) else "a device or other special file")
-            raise FindingError(_not_regular(path, kind))
-        if info.st_size > cap:
-            raise FindingError(_too_large(str(path)))
-        data = _read_all(fd, cap)
-    except OSError as exc:
-        raise FindingError(Finding(
-            cause=f"The token file {path} cannot be read ({exc.strerror or type(exc).__name__}).",
-            why="the suite must read the token to verify it.",
-            remedy=f'give your user read access: chmod u+r "{path}"')) from None
-    finally:
-        os.close(fd)
-    if data is None:
-        raise FindingError(_too_large(str(path)))
-    return Masked(data)
+            remedy=f'give your user read access: chmod u+r "{path}"'
+                   + ("   (or pass another --oauth-token-file)" if refused.opening else ""))
+    mode = refused.mode
+    if mode is not None:
+        return _not_regular(path, "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+                            "a directory" if stat.S_ISDIR(mode) else
+                            "a socket" if stat.S_ISSOCK(mode) else "a device or other special file")
+    return _too_large(str(path))
 
 
 def _not_regular(path: Path, kind: str) -> Finding:
@@ -374,7 +368,7 @@ def read_stdin(stream: BinaryIO | int, cap: int = READ_CAP) -> Masked[bytes]:
         data = _read_all(fd, cap)
     except OSError as exc:
         raise FindingError(Finding(
-            cause=f"Standard input cannot be read ({exc.strerror or type(exc).__name__}).",
+            cause=f"Standard input cannot be read ({os_reason(exc)}).",
             why="--oauth-token-file - reads the token from there.",
             remedy="pass the file itself: python render_secret.py --oauth-token-file FILE")) from None
     if data is None:

@@ -116,7 +116,7 @@ def read_token(session: SessionUnderTest, stdin_data: Masked[bytes] | FindingErr
             modified = file.stat().st_mtime
         except OSError:
             modified = None
-        source = TokenInput(f"file {file}", file, modified)
+        source = TokenInput(f"file {file}", file)
         at = datetime.fromtimestamp(modified, tz=timezone.utc) if modified else now
         known = modified is not None
     token = token_from(raw, session_tokens=local_session_tokens(_session_dirs(session)))

@@ -2,7 +2,7 @@
 
 pytest replaces file descriptor 0 with the null device while it captures output, so a check
 could never read a pipe. The token is therefore read once, at configuration time, with the
-capture paused (stdin included), and kept in a :class:`~claude_session_tokens.core.masked.Secret`
+capture paused (stdin included), and kept in a :class:`~claude_session_tokens.core.masked.Masked`
 (or the FindingError that explains why it could not be read, reported by the checks).
 """
 

@@ -1,4 +1,5 @@
-"""Parse and judge ``.credentials.json`` (domain.md section 3) without ever showing a token.
+"""Parse and judge ``.credentials.json`` without ever showing a token (its form:
+docs/claude-cli-facts.md, The credentials file).
 
 Messages name fields and JSON types only. Numbers (``expiresAt``) may be shown; strings taken
 from the file (the scopes, ``subscriptionType``, key names) only when they are provably harmless
@@ -289,6 +290,32 @@ def parse_credentials(blob: Masked[bytes]) -> OAuthSession:
     )
 
 
+# The signs of a session the CLI no longer uses, judged here once: the credentials check names
+# them as problems of the file, the lifetime check as reasons the session cannot last.
+
+def empty_refresh_token(session: OAuthSession) -> str | None:
+    """The refresh token is empty (the CLI empties it when a login has died), or None."""
+    if session.refresh_token:
+        return None
+    return ("refreshToken is empty: the CLI wipes it when a login has died (OAuth session expired and could "
+            "not be refreshed); as long as the refresh token is empty, the pod cannot renew the ~8 h access token")
+
+
+def wiped_expiry(session: OAuthSession) -> str | None:
+    """``expiresAt`` is 0 or less (what the CLI writes when it wipes a dead login), or None."""
+    if session.expires_at_ms > 0:
+        return None
+    return f"expiresAt is {session.expires_at_ms}: the CLI sets 0 when it wipes a dead login"
+
+
+def missing_inference_scope(session: OAuthSession) -> str | None:
+    """The scopes lack ``user:inference`` (the CLI then treats the login as absent), or None."""
+    if session.has_inference_scope:
+        return None
+    return (f'scopes lack "{INFERENCE_SCOPE}" (found: {shown_list(session.scopes)}); '
+            "the CLI treats such a login as absent")
+
+
 def session_problems(session: OAuthSession, expected_subscription: str) -> list[str]:
     """What keeps a well-formed session from being a usable one for this mission."""
     problems = []
@@ -298,17 +325,15 @@ def session_problems(session: OAuthSession, expected_subscription: str) -> list[
     elif access.startswith(_API_KEY_PREFIXES):
         problems.append("accessToken has the shape of an API key (sk-ant-api.../sk-ant-admin...), "
                         "not of a subscription session token (sk-ant-oat...)")
-    if not session.refresh_token:
-        problems.append("refreshToken is empty: the CLI wipes it when a login has died "
-                        "(OAuth session expired and could not be refreshed)")
-    if session.expires_at_ms <= 0:
-        problems.append(f"expiresAt is {session.expires_at_ms}: the CLI sets 0 when it wipes a dead login")
+    if refresh := empty_refresh_token(session):
+        problems.append(refresh)
+    if wiped := wiped_expiry(session):
+        problems.append(wiped)
     elif session.expires_at_ms < _SECONDS_NOT_MS:
         problems.append(f"expiresAt is {session.expires_at_ms}, which looks like seconds; "
                         "the CLI writes epoch milliseconds")
-    if not session.has_inference_scope:
-        problems.append(f'scopes lack "{INFERENCE_SCOPE}" (found: {shown_list(session.scopes)}); '
-                        "the CLI treats such a login as absent")
+    if scope := missing_inference_scope(session):
+        problems.append(scope)
     if session.subscription_type is not None and session.subscription_type != expected_subscription:
         problems.append(f"subscriptionType is {shown(session.subscription_type)}, expected "
                         f"{json.dumps(expected_subscription)} ({_subscription_remedy(session.subscription_type)})")

@@ -1,4 +1,5 @@
-"""Find the session the way the Claude CLI does (FR-003, domain.md section 2).
+"""Find the session the way the Claude CLI does (FR-003; docs/claude-cli-facts.md, Where the
+session lives).
 
 Order: the option ``--claude-config-dir``; the environment variable ``CLAUDE_CONFIG_DIR``;
 ``%USERPROFILE%\\.claude`` on Windows; ``$HOME/.claude`` elsewhere. The global config is
@@ -164,7 +165,7 @@ def not_as_the_cli_finding(value: str, platform: str) -> Finding:
 
 def _credentials(choice: str, cli_setting: str | None, config_dir: Path, environ: Mapping[str, str],
                  platform: str) -> CredentialSource:
-    """The credential source ``--credentials-source`` asks for (domain.md section 2)."""
+    """The credential source ``--credentials-source`` asks for (docs/claude-cli-facts.md)."""
     file_source = FileCredentialSource(config_dir / CREDENTIALS_FILE)
     if choice == "file" or (choice == "auto" and not is_macos(platform)):
         return file_source

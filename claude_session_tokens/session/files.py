@@ -1,7 +1,7 @@
 """Inspect a session file without trusting it: present, regular, non-empty, readable.
 
 The functions here look at metadata and read bytes; they never print or return file contents
-except as a :class:`~claude_session_tokens.core.masked.Secret`.
+except as a :class:`~claude_session_tokens.core.masked.Masked`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from claude_session_tokens.core.findings import Finding, FindingError
+from claude_session_tokens.core.findings import Finding, FindingError, os_reason
 from claude_session_tokens.core.masked import Masked
 from claude_session_tokens.core.platforms import is_windows
-from claude_session_tokens.core.remedy import LOG_IN
+from claude_session_tokens.core.remedy import LOG_IN, icacls_grant
 
 READ_LIMIT = 1024 * 1024  # a Kubernetes Secret holds at most 1 MiB; larger is never a session file
 
@@ -37,13 +37,13 @@ def inspect_file(path: Path) -> FileState:
     try:
         is_link = path.is_symlink()
     except OSError as exc:  # e.g. a directory above it that the user may not search
-        return FileState(path, False, False, "unreachable", 0, None, _reason(exc))
+        return FileState(path, False, False, "unreachable", 0, None, os_reason(exc))
     try:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError):
         return FileState(path, False, is_link, "broken symlink" if is_link else "missing", 0, None)
     except OSError as exc:  # no permission, a symlink loop, ...
-        return FileState(path, False, is_link, "unreachable", 0, None, _reason(exc))
+        return FileState(path, False, is_link, "unreachable", 0, None, os_reason(exc))
     if stat.S_ISREG(st.st_mode):
         kind = "file"
     elif stat.S_ISDIR(st.st_mode):
@@ -83,7 +83,7 @@ def too_large_finding(path: Path, label: str, remedy: str, limit: int, size: int
 
 def read_bounded(path: Path, label: str, remedy: str, limit: int = READ_LIMIT,
                  why_limit: str | None = None) -> Masked[bytes]:
-    """Read a whole regular file of at most ``limit`` bytes into a :class:`Secret`.
+    """Read a whole regular file of at most ``limit`` bytes into a :class:`Masked`.
 
     The one way the tool reads a file it did not write: symlinks are followed (Kubernetes-style
     ``..data`` links work), but only a regular file is read. It is opened without blocking
@@ -102,15 +102,46 @@ def read_bounded(path: Path, label: str, remedy: str, limit: int = READ_LIMIT,
     if state.size > limit:
         raise FindingError(too_large_finding(path, label, remedy, limit, state.size, why_limit))
     try:
+        return read_regular(path, limit)
+    except ReadRefused as refused:
+        if refused.error is not None:
+            raise FindingError(unreadable_finding(state, label, refused.error)) from None
+        if refused.mode is not None:
+            raise FindingError(not_regular_finding(replace(state, kind="other"), label, remedy)) from None
+        raise FindingError(too_large_finding(path, label, remedy, limit, refused.size, why_limit)) from None
+
+
+class ReadRefused(Exception):
+    """Why :func:`read_regular` read nothing. Exactly one of: ``error`` (the OSError of opening or
+    reading, ``opening`` tells which), ``mode`` (the descriptor is no regular file: its
+    ``st_mode``), or neither (larger than the limit: ``size`` from ``fstat``, None when the file
+    grew past the limit while it was read)."""
+
+    def __init__(self, error: OSError | None = None, opening: bool = False, mode: int | None = None,
+                 size: int | None = None) -> None:
+        super().__init__(os_reason(error) if error is not None else "not a regular file" if mode is not None
+                         else "too large")
+        self.error, self.opening, self.mode, self.size = error, opening, mode, size
+
+
+def read_regular(path: Path, limit: int) -> Masked[bytes]:
+    """The bytes of ``path``, read without ever blocking, or :class:`ReadRefused`.
+
+    Opened with ``O_NONBLOCK`` (a FIFO cannot hang ``open()``), then judged by ``fstat`` on the
+    opened descriptor (a FIFO, device, socket or directory is refused unread, also one swapped in
+    after a first look), refused from its size above ``limit``, and never read past ``limit``
+    should it grow meanwhile. Used for every file the tool reads that it did not write.
+    """
+    try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        raise FindingError(unreadable_finding(state, label, exc)) from None
+        raise ReadRefused(exc, opening=True) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise FindingError(not_regular_finding(replace(state, kind="other"), label, remedy))
+            raise ReadRefused(mode=st.st_mode)
         if st.st_size > limit:
-            raise FindingError(too_large_finding(path, label, remedy, limit, st.st_size, why_limit))
+            raise ReadRefused(size=st.st_size)
         chunks, total = [], 0
         while total <= limit:
             chunk = os.read(fd, min(1024 * 1024, limit + 1 - total))
@@ -119,21 +150,18 @@ def read_bounded(path: Path, label: str, remedy: str, limit: int = READ_LIMIT,
             chunks.append(chunk)
             total += len(chunk)
     except OSError as exc:
-        raise FindingError(unreadable_finding(state, label, exc)) from None
+        raise ReadRefused(exc) from None
     finally:
         os.close(fd)
     if total > limit:
-        raise FindingError(too_large_finding(path, label, remedy, limit, None, why_limit))
+        raise ReadRefused()
     return Masked(b"".join(chunks))
 
 
 def read_secret_file(path: Path, label: str, remedy: str) -> Masked[bytes]:
-    """Read a whole session file (at most 1 MiB) into a :class:`Secret` (:func:`read_bounded`)."""
+    """Read a whole session file (at most 1 MiB) into a :class:`Masked` (:func:`read_bounded`)."""
     return read_bounded(path, label, remedy, CREDENTIALS_LIMIT)
 
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
 
 
 def missing_finding(state: FileState, label: str, remedy: str) -> Finding:
@@ -171,7 +199,7 @@ def grant_access_command(path: Path, directory: bool, platform: str | None = Non
     does not); elsewhere ``chmod``, with the hint that every directory above must be searchable.
     """
     if is_windows(platform):
-        return f'icacls "{path}" /grant "${{env:USERNAME}}:{"RX" if directory else "R"}"   (in PowerShell)'
+        return icacls_grant(path, "RX" if directory else "R") + "   (in PowerShell)"
     if directory:
         return f"chmod u+rx {path}   (every directory above it must be searchable too: ls -ld {path})"
     return f"chmod u+r {path}   (and check that you own it: ls -l {path})"
@@ -193,7 +221,7 @@ def unreachable_finding(state: FileState, label: str) -> Finding:
 
 
 def unreadable_finding(state: FileState, label: str, exc: OSError) -> Finding:
-    reason = exc.strerror or type(exc).__name__
+    reason = os_reason(exc)
     fix = grant_access_command(state.path, directory=False)
     return Finding(
         cause=f"The {label} at {state.path} cannot be read by the current user ({reason}).",

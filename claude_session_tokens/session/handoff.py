@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claude_session_tokens.core.atomic import fsync_directory, write_atomically
-from claude_session_tokens.core.findings import Finding, FindingError
+from claude_session_tokens.core.findings import Finding, FindingError, os_reason
 from claude_session_tokens.core.masked import Masked
 from claude_session_tokens.core.platforms import is_macos, is_windows
 from claude_session_tokens.core.remedy import LOG_IN, Spelling, current, suite
@@ -211,7 +211,7 @@ def remove_file(path: Path, captured: Masked[bytes], platform: str) -> HandOff:
     except FileNotFoundError:
         return HandOff(ALREADY_GONE, where)
     except OSError as exc:
-        return kept(NOT_REMOVED, f"it cannot be looked at ({exc.strerror or type(exc).__name__})")
+        return kept(NOT_REMOVED, f"it cannot be looked at ({os_reason(exc)})")
     if stat.S_ISLNK(before.st_mode):
         target = os.path.realpath(path)
         return kept(NOT_REMOVED, f"it is a symlink (to {target}); the hand-off removes only a regular file",
@@ -227,7 +227,7 @@ def remove_file(path: Path, captured: Masked[bytes], platform: str) -> HandOff:
                 return kept(CHANGED, "it was replaced while the hand-off compared it")
             now = Masked(handle.read(READ_LIMIT + 1))
     except OSError as exc:
-        return kept(NOT_REMOVED, f"it cannot be read again to compare ({exc.strerror or type(exc).__name__})")
+        return kept(NOT_REMOVED, f"it cannot be read again to compare ({os_reason(exc)})")
     # the CLI rewrites the file as a new inode (temp file + rename): another inode is another write
     if now != captured or not _same_file(opened, before):
         return kept(*changed(now, captured, "it"))
@@ -250,7 +250,7 @@ def remove_file(path: Path, captured: Masked[bytes], platform: str) -> HandOff:
         command = by_hand
         if isinstance(exc, PermissionError) and not is_windows(platform):
             command = f"chmod u+w {quote(str(path.parent), False)} && {by_hand}"
-        return kept(NOT_REMOVED, f"it could not be removed ({exc.strerror or type(exc).__name__})", command)
+        return kept(NOT_REMOVED, f"it could not be removed ({os_reason(exc)})", command)
     notes = () if fsync_directory(path.parent) else (
         f"the removal could not be synced to disk ({path.parent}); after a crash the file may be back",)
     return HandOff(REMOVED, where, notes=notes)

@@ -1,4 +1,5 @@
-"""The macOS login Keychain as a credential source (domain.md section 2).
+"""The macOS login Keychain as a credential source (docs/claude-cli-facts.md, Where the session
+lives).
 
 On macOS the Claude CLI keeps the session in a generic-password item of the login Keychain,
 and uses ``<config dir>/.credentials.json`` only when no such item exists. The item is read

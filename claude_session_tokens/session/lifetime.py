@@ -1,4 +1,5 @@
-"""How long the captured session can last (SC-005, domain.md sections 3 and 4).
+"""How long the captured session can last (SC-005; docs/claude-cli-facts.md: The credentials file,
+Refresh and rotation).
 
 The access token lives about 8 hours; the CLI in the pod refreshes it itself with the
 refresh token, which rotates on every refresh. So "valid for 24 hours after capture" means:
@@ -19,7 +20,12 @@ from claude_session_tokens.core.findings import Finding
 from claude_session_tokens.core.remedy import FRESH_LOGIN as _FRESH_LOGIN_COMMAND
 from claude_session_tokens.core.remedy import RELOGIN, RUN_AGAIN, Remedy
 from claude_session_tokens.k8s.manifest import iso_utc
-from claude_session_tokens.session.credentials import INFERENCE_SCOPE, OAuthSession
+from claude_session_tokens.session.credentials import (
+    OAuthSession,
+    empty_refresh_token,
+    missing_inference_scope,
+    wiped_expiry,
+)
 
 REFRESH_MARGIN_MS = 5 * 60 * 1000  # the CLI refreshes when fewer than 5 minutes remain
 HOUR_MS = 3600 * 1000
@@ -113,18 +119,14 @@ def assess(session: OAuthSession, at_ms: int, min_validity_hours: float) -> Life
     problems: list[str] = []
     access_left = session.expires_at_ms - at_ms
     too_short = access_left < REFRESH_MARGIN_MS
-    if session.expires_at_ms <= 0:
-        problems.append(f"expiresAt is {session.expires_at_ms}: the CLI wiped this login after a failed refresh")
+    if wiped := wiped_expiry(session):
+        problems.append(wiped)
     elif access_left <= 0:
         problems.append(f"the access token {hours(access_left)}")
     elif too_short:
         problems.append(f"the access token expires in {hours(access_left)}: the CLI refreshes (and rotates) "
                         "it when fewer than 5 minutes remain")
-    if not session.refresh_token:
-        problems.append("the refresh token is empty: the pod could not renew the ~8 h access token "
-                        "(the CLI empties it when a login has died)")
-    if not session.has_inference_scope:
-        problems.append(f'the scopes lack "{INFERENCE_SCOPE}": the CLI treats the login as absent')
+    problems += [sign for sign in (empty_refresh_token(session), missing_inference_scope(session)) if sign]
     window_ms = min_validity_hours * HOUR_MS
     refresh_left = None
     if session.refresh_token_expires_at_ms is not None:

@@ -13,10 +13,7 @@ import tempfile
 from pathlib import Path
 
 from claude_session_tokens.core.atomic import create_parents
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
+from claude_session_tokens.core.findings import os_reason
 
 
 def directory_problem(directory: Path) -> str | None:
@@ -24,14 +21,14 @@ def directory_problem(directory: Path) -> str | None:
     try:
         create_parents(directory, 0o755)
     except OSError as exc:
-        return f"it cannot be created ({_reason(exc)})"
+        return f"it cannot be created ({os_reason(exc)})"
     if not directory.is_dir():
         return "it is not a directory"
     try:
         with tempfile.TemporaryFile(dir=directory, prefix=".write-test-"):
             pass
     except OSError as exc:
-        return f"nothing can be written into it ({_reason(exc)})"
+        return f"nothing can be written into it ({os_reason(exc)})"
     return None
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from claude_session_tokens.core.background import BackgroundCall
-from claude_session_tokens.core.findings import Finding, FindingError
+from claude_session_tokens.core.findings import Finding, FindingError, os_reason
 from claude_session_tokens.core.masked import Masked
 from claude_session_tokens.core.platforms import current_platform
 from claude_session_tokens.core.remedy import LOG_IN, suite
@@ -152,7 +151,7 @@ class SessionUnderTest:
             except OSError as exc:
                 raise FindingError(Finding(
                     cause=f"The session directory {self.location.config_dir} cannot be listed "
-                          f"({exc.strerror or type(exc).__name__}).",
+                          f"({os_reason(exc)}).",
                     why="the suite must see which session files exist before it packages them.",
                     remedy="give your user read access: " + grant_access_command(
                         self.location.config_dir, directory=True, platform=self.platform),
@@ -249,7 +248,7 @@ class SessionUnderTest:
         try:  # without blocking: a FIFO swapped in after the look above cannot hang open()
             os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
         except OSError as exc:
-            return f"unreadable ({exc.strerror or type(exc).__name__})"
+            return f"unreadable ({os_reason(exc)})"
         return "present"
 
     def describe(self) -> list[tuple[str, str]]:
@@ -265,6 +264,3 @@ class SessionUnderTest:
             return self.location.describe()
         except FindingError as err:
             return [("session", f"not found: {err.finding.cause}")]
-
-    def project_path(self, *parts: str) -> Path:
-        return self.settings.project_root.joinpath(*parts)

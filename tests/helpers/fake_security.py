@@ -1,4 +1,5 @@
-"""A fake macOS ``security`` command for the Keychain tests (domain.md section 2).
+"""A fake macOS ``security`` command for the Keychain tests
+(docs/claude-cli-facts.md, Where the session lives).
 
 ``FakeKeychain(directory)`` puts an executable ``security`` (and ``security.cmd`` for Windows
 runners) into ``directory``; prepend that directory to PATH. It answers

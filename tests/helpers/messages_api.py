@@ -1,11 +1,12 @@
 """A local stand-in for the Anthropic API, for driving the real ``claude`` CLI offline.
 
 ``ANTHROPIC_BASE_URL=http://127.0.0.1:<port>`` sends the CLI's Messages API calls here
-(domain.md section 5). The server speaks enough of the streaming protocol for ``claude -p``
-to finish (``message_start``, ``content_block_start``, ``content_block_delta``,
-``content_block_stop``, ``message_delta``, ``message_stop`` as server-sent events), accepts
-only the access token it was given (``Authorization: Bearer <token>``; anything else gets the
-API's 401), and records every request it saw: method, path, and the credentials presented.
+(docs/claude-cli-facts.md, The headless prompt). The server speaks enough of the streaming
+protocol for ``claude -p`` to finish (``message_start``, ``content_block_start``,
+``content_block_delta``, ``content_block_stop``, ``message_delta``, ``message_stop`` as
+server-sent events), accepts only the access token it was given (``Authorization: Bearer
+<token>``; anything else gets the API's 401), and records every request it saw: method, path,
+and the credentials presented.
 
 Usage::
 

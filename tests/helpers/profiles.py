@@ -1,4 +1,5 @@
-"""Build Claude Code profiles (config dirs) the way the real CLI writes them (domain.md 2-3).
+"""Build Claude Code profiles (config dirs) the way the real CLI writes them
+(docs/claude-cli-facts.md: Where the session lives, The credentials file).
 
 Every token here is a recognisable canary, so a test can grep all output for it.
 """

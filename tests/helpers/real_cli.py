@@ -1,7 +1,7 @@
 """The real ``claude`` CLI from npm (``npm install`` in the project), for the real-CLI tier.
 
 A missing CLI fails the tier instead of skipping it: CI installs it, so a skip would hide a
-broken install (house rule 6).
+broken install (a test must be able to fail).
 """
 
 from __future__ import annotations

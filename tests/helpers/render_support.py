@@ -2,7 +2,7 @@
 
 A passing run of the whole suite needs a test prompt that answers: the real ``claude`` CLI from
 ``node_modules`` talks to :class:`helpers.messages_api.MessagesAPI` through
-``ANTHROPIC_BASE_URL`` (domain.md section 5), so nothing here needs the network.
+``ANTHROPIC_BASE_URL`` (docs/claude-cli-facts.md), so nothing here needs the network.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Simulate another operating system in-process (house rule 7).
+"""Simulate another operating system in-process: the tool runs on Windows
+(PowerShell), macOS and Linux, and what cannot run here is simulated.
 
 The package asks :func:`claude_session_tokens.core.platforms.current_platform` which system it
 judges. Modules that did ``from .platforms import current_platform`` hold their own name for
