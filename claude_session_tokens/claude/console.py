@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import locale
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -51,7 +51,7 @@ class NoConsole(Exception):
 FALSE_WORDS = ("", "0", "false", "no", "off")  # values of CI that do not mean "a CI job"
 
 
-def ci_job(environ) -> str | None:
+def ci_job(environ: Mapping[str, str]) -> str | None:
     """Why nobody can sign in when ``CI`` is set to a true value (GitHub Actions, GitLab, Azure's
     agents and most others set ``CI=true``), whatever terminal or console the job has; else None."""
     value = str(environ.get("CI", "")).strip()
