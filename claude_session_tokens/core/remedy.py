@@ -7,7 +7,7 @@ the program is either the suite itself (:data:`SUITE`: ``pytest checks`` or
 that is where it is, with ``CLAUDE_CONFIG_DIR`` set for ``claude auth ...`` when the session
 is not the default ``~/.claude``). :class:`Remedy` strings commands and plain words together;
 ``str()`` renders it with the run's :class:`Spelling` (front door, platform, CLI, profile),
-which ``conftest.py`` builds once per run and :func:`use` makes current.
+which the suite's plugin builds once per run and :func:`use` makes current.
 
 POSIX shells and PowerShell differ: ``CLAUDE_CONFIG_DIR=DIR claude auth login`` in sh, bash
 and zsh; ``$env:CLAUDE_CONFIG_DIR='DIR'; claude auth login`` in PowerShell, where a quoted
@@ -22,8 +22,6 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 SUITE = "<suite>"
 CLAUDE = "<claude>"
@@ -176,7 +174,6 @@ def _needs_quoting(arg: str) -> bool:
 
 
 _CURRENT: list[Spelling] = [Spelling()]
-SPELLING_KEY = pytest.StashKey[Spelling]()  # the run's spelling, for what is printed after it
 _FRONT_DOOR: list[str] = [PYTEST_CHECKS]
 
 
