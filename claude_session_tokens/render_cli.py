@@ -310,7 +310,7 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
         from claude_session_tokens.kinds.token_mode import (
             next_step_lines as token_next_steps,
         )
-        return token_next_steps(result, windows, argv)
+        return token_next_steps(result, argv, apply_lines(result, windows, argv), namespace_hint(result))
     lines = ["", "Next:", *apply_lines(result, windows, argv)]
     lines += [
         "  In the pod, keep the session on a writable persistent volume, seeded once from the Secret",

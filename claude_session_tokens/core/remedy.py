@@ -220,39 +220,6 @@ def claude_as_typed(path: Path | None, found_via: str | None, given: str | None 
     return str(path)
 
 
-def spelling_for(session, project_root: Path) -> Spelling:
-    """The :class:`Spelling` of a run of the suite on ``session`` (a SessionUnderTest)."""
-    from claude_session_tokens.claude.cli import locate
-    from claude_session_tokens.core.findings import FindingError
-    from claude_session_tokens.core.platforms import is_windows
-
-    try:
-        path, via = locate(session.settings.claude_bin, session.environ, project_root)
-    except FindingError:
-        path, via = None, None
-    try:
-        config_dir = session.location.cli_config_dir
-    except FindingError:
-        config_dir = None
-    settings = session.settings
-    claude = claude_as_typed(path, via, settings.claude_bin)
-    options = []
-    if settings.claude_config_dir:
-        try:
-            options.append(("--claude-config-dir", str(session.location.config_dir)))
-        except FindingError:
-            options.append(("--claude-config-dir", settings.claude_config_dir))
-    if settings.claude_bin:
-        options.append(("--claude-bin", claude if via == "--claude-bin" else settings.claude_bin))
-    if settings.credentials_source != "auto":
-        options.append(("--credentials-source", settings.credentials_source))
-    token_file = getattr(settings, "oauth_token_file", None)
-    if token_file:  # setup-token mode: running again without it would judge the session files instead
-        options.append(("--oauth-token-file", token_file))
-    return Spelling(front_door=front_door(), windows=is_windows(session.platform), claude=claude,
-                    config_dir=config_dir, suite_options=tuple(options))
-
-
 def quoted(text: object) -> str:
     """``text`` (a path, a name) as one word of this run's shell: POSIX or PowerShell quoting."""
     return shell_quote(str(text), current().windows)

@@ -157,6 +157,7 @@ def start_checks(config: pytest.Config, state: RunState) -> None:
     from claude_session_tokens.k8s.destination import run_destination_problem
     from claude_session_tokens.kinds import token_stdin
     from claude_session_tokens.suite.report_paths import reports_problem
+    from claude_session_tokens.suite.spelling import spelling_for
 
     settings = state.settings = Settings.from_values(config.getoption, PROJECT_ROOT)
     if settings.usage_problem():
@@ -165,7 +166,7 @@ def start_checks(config: pytest.Config, state: RunState) -> None:
     state.kind = session.kind
     state.ledger.not_applicable = dict(session.kind.requirements_na)
     # every remedy of this run is spelled for its front door, platform, CLI and profile
-    state.spelling = remedies.spelling_for(session, PROJECT_ROOT)
+    state.spelling = spelling_for(session, PROJECT_ROOT)
     remedies.use(state.spelling)
     destination = run_destination_problem(session)
     if destination:
