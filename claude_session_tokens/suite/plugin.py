@@ -137,7 +137,7 @@ def _settings(config: pytest.Config) -> Settings | None:
     try:
         return Settings.from_values(config.getoption, PROJECT_ROOT)
     except (ValueError, TypeError):
-        return None  # a run of checks/ builds them again below, and says why
+        return None  # judged (and refused) by a run of checks/, which builds them in start_checks
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml's: the run's --junitxml default is set here
