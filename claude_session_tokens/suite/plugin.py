@@ -438,18 +438,16 @@ def render_summary(book: Ledger) -> list[str]:
     return lines
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config):
-    """--dry-run (FR-007) prints the Secret first (to the terminal, never to a file), before the
-    other plugins' summaries; the sections, the requirements table and summary.md come after them."""
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    """After the other plugins' summaries: with --dry-run (FR-007) the Secret (to the terminal,
+    never to a file), then the sections, the requirements table and summary.md."""
     state = run_state(config)
     result = state.result
     if result is not None and result.dry_run and not state.prints_dry_run_itself:
         terminalreporter.write_sep("-", "Secret (--dry-run: printed, not written)")
         terminalreporter.write(result.text)
-    outcome = yield
     write_requirements(terminalreporter, state)
-    return outcome
 
 
 def write_requirements(tr, state: RunState) -> None:
