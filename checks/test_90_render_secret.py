@@ -42,13 +42,13 @@ from claude_session_tokens.k8s.manifest import iso_utc
 from claude_session_tokens.k8s.render import render
 from claude_session_tokens.session.handoff import shared_chain
 from claude_session_tokens.session.lifetime import pod_can_refresh_until
-from claude_session_tokens.suite.gate import RESULT_KEY
-from claude_session_tokens.suite.plugin import fail_check, record_section, warn_check
-from claude_session_tokens.suite.spent_session import (
-    SESSION_SPENT,
-    spent,
-    tokens_refreshed,
+from claude_session_tokens.suite.plugin import (
+    fail_check,
+    record_section,
+    run_state,
+    warn_check,
 )
+from claude_session_tokens.suite.spent_session import spent, tokens_refreshed
 
 
 def test_render_secret(claude_session, secret_gate, request, record_property):
@@ -57,9 +57,9 @@ def test_render_secret(claude_session, secret_gate, request, record_property):
     except FindingError as err:
         if not tokens_refreshed(claude_session):
             raise
-        request.config.stash[SESSION_SPENT] = True
+        run_state(request.config).session_spent = True
         fail_check(spent(err.finding))
-    request.config.stash[RESULT_KEY] = result
+    run_state(request.config).result = result
     where = "printed (--dry-run), not written" if result.dry_run else str(result.path)
     record_property("secret", where)
     record_property("secret_keys", ", ".join(f"{k} ({n} bytes)" for k, n in result.sizes.items()))

@@ -40,18 +40,17 @@ from claude_session_tokens.k8s.manifest import iso_utc
 from claude_session_tokens.kinds.credential_kind import TOKEN_MODE_HINT
 from claude_session_tokens.session.handoff import OPTION as HAND_OFF
 from claude_session_tokens.session.lifetime import EXAMPLE, pod_can_refresh_until
-from claude_session_tokens.suite import gate
+from claude_session_tokens.suite.ledger import Outcome, Status
 from claude_session_tokens.suite.options import OPTIONS, Settings
 from claude_session_tokens.suite.plugin import (
     CHECKS_DIR,
     PROJECT_ROOT,
-    SESSION_KEY,
-    SUMMARY_PATH_KEY,
     Ledger,
     Verdict,
     ledger,
+    run_state,
 )
-from claude_session_tokens.suite.spent_session import SESSION_SPENT, spent_line
+from claude_session_tokens.suite.spent_session import spent_line
 
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
@@ -107,7 +106,7 @@ def pytest_args(values: argparse.Namespace) -> list[str]:
 
 
 class _Collector:
-    """A pytest plugin that keeps the run's config so the summary can read the ledger."""
+    """A pytest plugin that keeps the run's config so the summary can read its RunState."""
 
     def __init__(self) -> None:
         self.config: pytest.Config | None = None
@@ -115,7 +114,7 @@ class _Collector:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
-        config.stash[gate.PRINTS_DRY_RUN_ITSELF] = True
+        run_state(config).prints_dry_run_itself = True
 
 
 def _expiry_line(label: str, moment_ms: int | None, now: datetime) -> str | None:
@@ -130,7 +129,7 @@ def table_lines(book: Ledger) -> list[str]:
     lines = ["Requirements:"]
     for rid, title, status, note in book.table():
         lines.append(f"  {rid}  {status:<7}  {title}")
-        if note and status in ("SKIP", "NOT RUN", "READY", "N/A"):
+        if note and status in (Status.SKIP, Status.NOT_RUN, Status.READY, Status.NOT_APPLICABLE):
             lines.append(f"           note: {note.splitlines()[0]}")
     legend = book.legend()
     if legend:
@@ -168,7 +167,7 @@ def _check_name(verdict: Verdict) -> str:
 def problems_of(book: Ledger) -> list[Problem]:
     found: dict[str, Problem] = {}
     for verdict in book.verdicts.values():
-        if verdict.outcome not in ("failed", "error", "skipped", "refused"):
+        if verdict.outcome not in (Outcome.FAILED, Outcome.ERROR, Outcome.SKIPPED, Outcome.REFUSED):
             continue
         cause = root_cause(verdict)
         if cause in found:
@@ -191,7 +190,7 @@ def problem_lines(book: Ledger) -> list[str]:
         for problem in problems:
             verdict = problem.first
             lines.append(f"  {_check_name(verdict)} ({', '.join(verdict.requirements)}): {problem.cause}")
-            if verdict.outcome != "refused":  # its first line names the checks its details list
+            if verdict.outcome != Outcome.REFUSED:  # its first line names the checks its details list
                 lines += [f"      {detail}" for detail in verdict.details]
             if verdict.remedy:  # a closed gate is "blocked", not listed here: this is the render's own failure
                 lines.append(f"      fix: {verdict.remedy}")
@@ -311,7 +310,7 @@ def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-ru
         from claude_session_tokens.kinds.token_mode import (
             next_step_lines as token_next_steps,
         )
-        return token_next_steps(result, windows, argv)
+        return token_next_steps(result, argv, apply_lines(result, windows, argv), namespace_hint(result))
     lines = ["", "Next:", *apply_lines(result, windows, argv)]
     lines += [
         "  In the pod, keep the session on a writable persistent volume, seeded once from the Secret",
@@ -374,7 +373,7 @@ def header_lines(config: pytest.Config) -> list[str]:
     shown here only: it is personal, so summary.md and the JUnit XML (often pasted into CI job
     summaries) do not carry it."""
     book = ledger(config)
-    session = config.stash.get(SESSION_KEY, None)
+    session = run_state(config).session
     lines = [f"{remedy.front_door()} {__version__}"]
     for name, value in book.run_properties or (session.describe() if session is not None else []):
         if name != "global config":
@@ -407,8 +406,9 @@ def written_lines(result: Any, earlier: EarlierSecret | None, reports: Path | No
 def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dry-run",),
             table: bool = True, earlier: EarlierSecret | None = None) -> tuple[list[str], Any]:
     """(lines for stdout, the RenderResult or None); the failures are :func:`failure_lines`."""
-    result = config.stash.get(gate.RESULT_KEY, None) if config is not None else None
-    session = config.stash.get(SESSION_KEY, None) if config is not None else None
+    state = run_state(config) if config is not None else None
+    result = state.result if state is not None else None
+    session = state.session if state is not None else None
     if result is None:  # stopped after the Secret was written (during the hand-off): it is there
         result = getattr(session, "written", None)
     if session is not None and session.interrupted_after_logout:
@@ -426,22 +426,22 @@ def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dr
     if result is None:
         return lines, None
     now = datetime.now(timezone.utc)
-    reports = Path(config.stash[SUMMARY_PATH_KEY]).parent if SUMMARY_PATH_KEY in config.stash else None
+    reports = Path(state.summary_path).parent if state.summary_path else None
     lines += warning_lines(book) + secret_lines(result, now) + written_lines(result, earlier, reports)
     return lines + next_step_lines(result, is_windows(), argv), result
 
 
 def failure_lines(config: pytest.Config | None) -> list[str]:
     """What went wrong (each root cause once) and the result line; for standard error."""
-    if config is None or config.stash.get(gate.RESULT_KEY, None) is not None:
+    if config is None or run_state(config).result is not None:
         return []
-    session = config.stash.get(SESSION_KEY, None)
+    session = run_state(config).session
     if session is not None and session.interrupted_after_logout:
         return []
     if getattr(session, "written", None) is not None:  # stopped after the write: the summary says so
         return problem_lines(ledger(config))
     lines = problem_lines(ledger(config)) + ["", NOT_RENDERED]
-    if config.stash.get(SESSION_SPENT, False):
+    if run_state(config).session_spent:
         lines.append(spent_line())
     return lines
 
@@ -456,11 +456,11 @@ def quiet_lines(config: pytest.Config | None, ret: int, result: Any) -> list[str
         return [f"Secret {result.name}: {where}"]
     if config is None:
         return []
-    session = config.stash.get(SESSION_KEY, None)
+    session = run_state(config).session
     if session is not None and session.interrupted_after_logout:
         return interrupted_login_lines(session.interrupted_after_logout)
     lines = [NOT_RENDERED] + fix_lines(ledger(config))
-    if config.stash.get(SESSION_SPENT, False):
+    if run_state(config).session_spent:
         lines.append(spent_line())
     return lines
 
@@ -515,7 +515,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if stopped and int(ret) == 128 + stopped:  # SIGTERM/SIGHUP took the path of Ctrl+C (signals.py)
             ret = pytest.ExitCode.INTERRUPTED
         config = collector.config
-        spelling = config.stash.get(remedy.SPELLING_KEY, None) if config is not None else None
+        spelling = run_state(config).spelling if config is not None else None
         with remedy.using(spelling or remedy.Spelling(front_door=door, windows=is_windows())):
             argv_shown = sys.argv[1:] if argv is None else list(argv)
             lines, result = summary(config, ret, argv_shown, table=not (shown or values.fresh_login),
@@ -529,7 +529,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             quiet = quiet_lines(config, ret, result)
             head = header_lines(config) if config is not None else []
     said = "" if shown else pytest_out.getvalue().strip()
-    signed_out = config is not None and getattr(config.stash.get(SESSION_KEY, None), "interrupted_after_logout", None)
+    signed_out = config is not None and getattr(run_state(config).session, "interrupted_after_logout", None)
     if int(ret) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) and said:
         lines.insert(0, said)
         quiet.insert(0, said)

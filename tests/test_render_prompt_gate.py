@@ -173,6 +173,8 @@ def test_prompt_gate_reasons_only_from_the_prerequisites(tmp_path):
     book.record("checks/test_16_credentials_valid.py::t", "failed", "bad")
     assert gate.earlier_failures(book, "checks/test_40_test_prompt.py::t") == []
     book.record("checks/test_38_secret_preview.py::t", "failed", "bad")
-    assert gate.earlier_failures(book, "checks/test_40_test_prompt.py::t") == [
+    assert [str(b) for b in gate.earlier_failures(book, "checks/test_40_test_prompt.py::t")] == [
         "FR-007, SC-004: test_38_secret_preview.py::t failed"]
+    assert [b.check_file for b in gate.earlier_failures(book, "checks/test_40_test_prompt.py::t")] == [
+        "test_38_secret_preview.py"]
     assert Path(CHECKS_DIR / "test_38_secret_preview.py").is_file()

@@ -210,16 +210,17 @@ def test_gate_open_when_all_passed_or_skipped_by_design():
                                             ("skipped", "was skipped"), ("not run", "did not run")])
 def test_gate_blocks_on_every_other_outcome_and_names_the_requirement(outcome, words):
     reasons = blocking_reasons(book_of(a="passed", prompt=outcome), "render")
-    assert reasons == [f"FR-004: prompt {words} (It broke.)"]
+    assert [str(r) for r in reasons] == [f"FR-004: prompt {words} (It broke.)"]
+    assert (reasons[0].ids, reasons[0].check, reasons[0].what, reasons[0].note) == ("FR-004", "prompt", words, "It broke.")
 
 
 def test_gate_blocks_on_deselected_and_uncollected():
     book = book_of(a="passed", prompt="not run")
     book.deselected.append("prompt")
     reasons = blocking_reasons(book, "render", ["test_40_test_prompt.py", "test_41_unregistered.py"])
-    assert reasons[0].startswith("FR-004: prompt was deselected")
-    assert reasons[1].startswith("FR-004, SC-002: test_40_test_prompt.py was not part of the run")
-    assert reasons[2].startswith("unknown requirements: test_41_unregistered.py was not part of the run")
+    assert str(reasons[0]).startswith("FR-004: prompt was deselected")
+    assert str(reasons[1]).startswith("FR-004, SC-002: test_40_test_prompt.py was not part of the run")
+    assert str(reasons[2]).startswith("unknown requirements: test_41_unregistered.py was not part of the run")
 
 
 def test_uncollected_files_are_found():

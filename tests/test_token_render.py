@@ -220,9 +220,9 @@ def test_an_unreachable_api_fails_fast_with_the_network_remedy(world):
 
 
 def test_the_suites_own_remedies_repeat_the_token_file(tmp_path):
-    from claude_session_tokens.core import remedy
     from claude_session_tokens.suite.session import SessionUnderTest
+    from claude_session_tokens.suite.spelling import spelling_for
 
     settings = Settings(oauth_token_file=str(tmp_path / "token.txt"), project_root=PROJECT_ROOT)
-    spelling = remedy.spelling_for(SessionUnderTest(settings, environ={"HOME": str(tmp_path)}), PROJECT_ROOT)
+    spelling = spelling_for(SessionUnderTest(settings, environ={"HOME": str(tmp_path)}), PROJECT_ROOT)
     assert ("--oauth-token-file", str(tmp_path / "token.txt")) in spelling.suite_options

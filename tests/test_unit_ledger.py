@@ -57,13 +57,22 @@ def test_a_refused_check_reads_not_run_and_names_what_to_fix_first():
 
 
 def test_only_details_that_name_checks_count_as_blockers():
+    from claude_session_tokens.core.findings import Blocker
     from claude_session_tokens.suite.plugin import blockers
     from claude_session_tokens.suite.spent_session import spent_line
 
-    details = (spent_line(),
-               "FR-004, SC-002, US1.2: test_40_test_prompt.py::test_p was not run (first fix FR-008)",
-               "FR-008, SC-006: test_35_secret_not_committed.py failed (A Secret ...: x)",
-               "FR-005: test_60_directory_listing.py was not part of the run (a single file ...)",
+    named = (Blocker("FR-004, SC-002, US1.2", "test_40_test_prompt.py::test_p", "was not run", "first fix FR-008"),
+             Blocker("FR-008, SC-006", "test_35_secret_not_committed.py", "failed", "A Secret ...: x"),
+             Blocker("FR-005", "test_60_directory_listing.py", "was not part of the run (a single file ...)"),
+             Blocker("FR-008, SC-006", "test_35_secret_not_committed.py::other", "failed"))
+    # the blockers are data; each reads as the line the reports have always shown
+    assert [str(b) for b in named] == [
+        "FR-004, SC-002, US1.2: test_40_test_prompt.py::test_p was not run (first fix FR-008)",
+        "FR-008, SC-006: test_35_secret_not_committed.py failed (A Secret ...: x)",
+        "FR-005: test_60_directory_listing.py was not part of the run (a single file ...)",
+        "FR-008, SC-006: test_35_secret_not_committed.py::other failed"]
+    details = (spent_line(), *named,
+               "FR-009: test_99_not_a_blocker.py failed (a plain line, however it reads)",
                "  an indented line: with a colon")
     assert blockers(details) == [("FR-004, SC-002, US1.2", "test_40_test_prompt.py"),
                                  ("FR-008, SC-006", "test_35_secret_not_committed.py"),

@@ -15,38 +15,14 @@ For the test prompt the child also gets ``HOME`` (``USERPROFILE`` on Windows) an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from claude_session_tokens.core.auth_variables import overrides_session
 from claude_session_tokens.core.platforms import is_windows
 
-# The CLI's precedence (docs/claude-cli-facts.md), highest first, then what else Claude Code 2.1.332 reads.
-AUTH_OVERRIDES: tuple[str, ...] = (
-    "ANTHROPIC_AUTH_TOKEN",
-    "ANTHROPIC_API_KEY",
-    "CLAUDE_CODE_OAUTH_TOKEN",
-    "CLAUDE_CODE_OAUTH_REFRESH_TOKEN",
-    "CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR",
-    "CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR",
-    "CLAUDE_CODE_SESSION_ACCESS_TOKEN",
-    "CLAUDE_CODE_HOST_AUTH_ENV_VAR",
-    "ANTHROPIC_CUSTOM_HEADERS",  # may carry an Authorization header of its own
-    # third-party providers: the prompt would not use the Claude session at all
-    "CLAUDE_CODE_USE_BEDROCK",
-    "CLAUDE_CODE_USE_VERTEX",
-    "CLAUDE_CODE_USE_FOUNDRY",
-)
-# Anything else of the CLI's that looks like a credential (future variables included).
-_CREDENTIAL_LIKE = re.compile(r"^(ANTHROPIC|CLAUDE)_\w*(TOKEN|API_KEY|AUTH|SECRET|HELPER|DESCRIPTOR|CREDENTIAL)\w*$")
-_PROVIDER_SWITCH = re.compile(r"^CLAUDE_CODE_USE_\w+$")
-# Settings that look credential-like but only configure the connection or the output.
-NOT_CREDENTIALS: frozenset[str] = frozenset({
-    "ANTHROPIC_BASE_URL", "CLAUDE_CODE_CLIENT_CERT", "CLAUDE_CODE_CLIENT_KEY",
-    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE", "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
-})
 # The variables reported to the user when set in their own environment (auth_env.py).
 USER_FACING_OVERRIDES = ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN")
 # Where the CLI looks for home and profile: replaced for the test prompt.
@@ -63,14 +39,6 @@ class ChildEnvironment:
     @property
     def base_url(self) -> str | None:
         return self.env.get("ANTHROPIC_BASE_URL") or None
-
-
-def overrides_session(name: str) -> bool:
-    """True when ``name`` can make the CLI authenticate with something other than the session."""
-    upper = name.upper()
-    if upper in NOT_CREDENTIALS:
-        return False
-    return upper in AUTH_OVERRIDES or bool(_CREDENTIAL_LIKE.match(upper)) or bool(_PROVIDER_SWITCH.match(upper))
 
 
 def without_auth_overrides(environ: Mapping[str, str]) -> ChildEnvironment:

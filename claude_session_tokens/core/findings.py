@@ -23,7 +23,7 @@ class Finding:
     cause: str
     why: str
     remedy: str | Remedy  # a Remedy is spelled for the run when the finding is shown
-    details: tuple[str, ...] = field(default=())
+    details: tuple[str | Blocker, ...] = field(default=())
     # True when the finding only says that *other* checks failed (the render gate is closed):
     # the requirements of such a check are then judged by the checks that really ran.
     gate_closed: bool = False
@@ -46,6 +46,30 @@ class Finding:
 def os_reason(exc: BaseException) -> str:
     """The words shown for an OS error: its message (``Permission denied``), else its type's name."""
     return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A check that keeps the Secret (or the test prompt) from going ahead, as data.
+
+    ``ids`` are the requirements the check leaves unproven (``"FR-004, SC-002"``, or ``"no
+    requirement"``), ``check`` the check as the run names it (``test_40_test_prompt.py::test_p``,
+    or a file the run did not collect), ``what`` what happened to it (``"failed"``, ``"was
+    skipped"``, ...) and ``note`` the first line of its own message, if any. A Finding carries
+    blockers in its details; each front door shows them with ``str()``.
+    """
+
+    ids: str
+    check: str
+    what: str
+    note: str = ""
+
+    @property
+    def check_file(self) -> str:
+        return self.check.split("::")[0]
+
+    def __str__(self) -> str:
+        return f"{self.ids}: {self.check} {self.what}" + (f" ({self.note})" if self.note else "")
 
 
 class FindingError(Exception):

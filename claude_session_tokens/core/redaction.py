@@ -79,7 +79,7 @@ def url_secrets(url: str) -> list[str]:
 
 def environment_secrets(environ: Mapping[str, str]) -> list[Masked]:
     """The secrets of the run's environment: credential variables' values and URL passwords."""
-    from claude_session_tokens.claude.child_env import overrides_session
+    from claude_session_tokens.core.auth_variables import overrides_session
 
     values: list[str] = []
     for name, value in environ.items():

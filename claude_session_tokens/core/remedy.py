@@ -7,7 +7,7 @@ the program is either the suite itself (:data:`SUITE`: ``pytest checks`` or
 that is where it is, with ``CLAUDE_CONFIG_DIR`` set for ``claude auth ...`` when the session
 is not the default ``~/.claude``). :class:`Remedy` strings commands and plain words together;
 ``str()`` renders it with the run's :class:`Spelling` (front door, platform, CLI, profile),
-which ``conftest.py`` builds once per run and :func:`use` makes current.
+which the suite's plugin builds once per run and :func:`use` makes current.
 
 POSIX shells and PowerShell differ: ``CLAUDE_CONFIG_DIR=DIR claude auth login`` in sh, bash
 and zsh; ``$env:CLAUDE_CONFIG_DIR='DIR'; claude auth login`` in PowerShell, where a quoted
@@ -22,12 +22,6 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pytest
-
-if TYPE_CHECKING:
-    from claude_session_tokens.suite.session import SessionUnderTest
 
 SUITE = "<suite>"
 CLAUDE = "<claude>"
@@ -172,7 +166,6 @@ def _needs_quoting(arg: str) -> bool:
 
 
 _CURRENT: list[Spelling] = [Spelling()]
-SPELLING_KEY = pytest.StashKey[Spelling]()  # the run's spelling, for what is printed after it
 _FRONT_DOOR: list[str] = [PYTEST_CHECKS]
 
 
@@ -217,39 +210,6 @@ def claude_as_typed(path: Path | None, found_via: str | None, given: str | None 
     if found_via == "--claude-bin" and given and (Path(given).parent != Path(".") or Path(given).exists()):
         return str(Path(given).expanduser().absolute())
     return str(path)
-
-
-def spelling_for(session: SessionUnderTest, project_root: Path) -> Spelling:
-    """The :class:`Spelling` of a run of the suite on ``session`` (a SessionUnderTest)."""
-    from claude_session_tokens.claude.cli import locate
-    from claude_session_tokens.core.findings import FindingError
-    from claude_session_tokens.core.platforms import is_windows
-
-    try:
-        path, via = locate(session.settings.claude_bin, session.environ, project_root)
-    except FindingError:
-        path, via = None, None
-    try:
-        config_dir = session.location.cli_config_dir
-    except FindingError:
-        config_dir = None
-    settings = session.settings
-    claude = claude_as_typed(path, via, settings.claude_bin)
-    options = []
-    if settings.claude_config_dir:
-        try:
-            options.append(("--claude-config-dir", str(session.location.config_dir)))
-        except FindingError:
-            options.append(("--claude-config-dir", settings.claude_config_dir))
-    if settings.claude_bin:
-        options.append(("--claude-bin", claude if via == "--claude-bin" else settings.claude_bin))
-    if settings.credentials_source != "auto":
-        options.append(("--credentials-source", settings.credentials_source))
-    token_file = getattr(settings, "oauth_token_file", None)
-    if token_file:  # setup-token mode: running again without it would judge the session files instead
-        options.append(("--oauth-token-file", token_file))
-    return Spelling(front_door=front_door(), windows=is_windows(session.platform), claude=claude,
-                    config_dir=config_dir, suite_options=tuple(options))
 
 
 def quoted(text: object) -> str:

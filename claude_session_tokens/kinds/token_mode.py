@@ -251,16 +251,17 @@ def secret_lines(result: RenderResult) -> list[str]:
             f"  token fingerprint: {info.token_fingerprint}   (never rotated: the pod needs no writable copy)"]
 
 
-def next_step_lines(result: RenderResult, windows: bool, argv: Sequence[str]) -> list[str]:
+def next_step_lines(result: RenderResult, argv: Sequence[str], apply: list[str], hint: list[str]) -> list[str]:
+    """The next steps after a setup-token Secret; ``apply`` and ``hint`` are the front door's own
+    lines that apply the Secret and explain the example namespace."""
     from claude_session_tokens.kinds.credential_kind import TOKEN_EXAMPLE
-    from claude_session_tokens.render_cli import apply_lines, namespace_hint
     lines = ["", "Next:"]
     if result.dry_run and any(a == "--setup-token" for a in argv):  # running it again mints another token
         lines += ["  nothing was written, and the captured token exists only in the manifest printed above:",
                   "  pipe that output into kubectl, or run again without --dry-run (a new 'claude setup-token'",
-                  "  run: a new token; this one stays valid until revoked).", *namespace_hint(result)]
+                  "  run: a new token; this one stays valid until revoked).", *hint]
     else:
-        lines += apply_lines(result, windows, argv)
+        lines += apply
     lines += [
         f"  In the pod, read the key into the environment variable {ENV_VAR} with env.valueFrom.secretKeyRef",
         f"  (the CLI reads this token from that variable only); no init copy, no writable volume. See {TOKEN_EXAMPLE}.",

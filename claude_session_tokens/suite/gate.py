@@ -5,7 +5,8 @@ Blocking: a check that failed, errored, was skipped (other than by design), was 
 (``pytest checks/test_90_render_secret.py`` alone). The only skip that does not block is the
 one by design: the fresh-login checks without ``--fresh-login``.
 
-Each reason names the requirement it leaves unproven, so the user knows what blocked the Secret.
+Each reason is a :class:`~claude_session_tokens.core.findings.Blocker`: the requirement it leaves
+unproven, the check, and what happened to it, so the user knows what blocked the Secret.
 """
 
 from __future__ import annotations
@@ -13,21 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-import pytest
-
+from claude_session_tokens.core.findings import Blocker
 from claude_session_tokens.core.remedy import RUN_AGAIN
 from claude_session_tokens.suite import registry
-from claude_session_tokens.suite.plugin import Ledger, Verdict
-
-RESULT_KEY = pytest.StashKey[object]()  # the render check leaves its RenderResult here
-PRINTS_DRY_RUN_ITSELF = pytest.StashKey[bool]()  # set by render_secret.py, which prints the YAML
+from claude_session_tokens.suite.ledger import Ledger, Outcome, Verdict
 
 BLOCKING_OUTCOMES = {
-    "failed": "failed",
-    "error": "stopped with an error",
-    "skipped": "was skipped",
-    "refused": "was not run",  # e.g. the test prompt, after test_35 or test_38 failed
-    "not run": "did not run",
+    Outcome.FAILED: "failed",
+    Outcome.ERROR: "stopped with an error",
+    Outcome.SKIPPED: "was skipped",
+    Outcome.REFUSED: "was not run",  # e.g. the test prompt, after test_35 or test_38 failed
+    Outcome.NOT_RUN: "did not run",
 }
 
 
@@ -61,18 +58,18 @@ def declared_requirements(check_file: str) -> str:
 RENDER_PREREQUISITES = registry.files_with(registry.Role.RENDER_PREREQUISITE)
 
 
-def earlier_failures(book: Ledger, nodeid: str, files: Iterable[str] = RENDER_PREREQUISITES) -> list[str]:
+def earlier_failures(book: Ledger, nodeid: str, files: Iterable[str] = RENDER_PREREQUISITES) -> list[Blocker]:
     """Checks in ``files`` that already ran and failed, errored or were skipped (not by design)."""
     reasons = []
     wanted = set(files)
     for other, verdict in book.verdicts.items():
-        what = BLOCKING_OUTCOMES.get(verdict.outcome) if verdict.outcome != "not run" else None
+        what = BLOCKING_OUTCOMES.get(verdict.outcome) if verdict.outcome != Outcome.NOT_RUN else None
         if other != nodeid and what and _short(other).split("::")[0] in wanted:
-            reasons.append(f"{_requirements(verdict)}: {_short(other)} {what}")
+            reasons.append(Blocker(_requirements(verdict), _short(other), what))
     return reasons
 
 
-def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str] = ()) -> list[str]:
+def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str] = ()) -> list[Blocker]:
     """Why the Secret must not be rendered; empty when the gate is open."""
     reasons = []
     deselected = set(book.deselected)
@@ -80,17 +77,17 @@ def blocking_reasons(book: Ledger, render_nodeid: str, uncollected: Iterable[str
         if nodeid == render_nodeid:
             continue
         if nodeid in deselected:
-            reasons.append(f"{_requirements(verdict)}: {_short(nodeid)} was deselected (-k, -m or a node id); "
-                           "every check must run before the Secret is rendered")
+            reasons.append(Blocker(_requirements(verdict), _short(nodeid), "was deselected (-k, -m or a node id); "
+                                   "every check must run before the Secret is rendered"))
             continue
         what = BLOCKING_OUTCOMES.get(verdict.outcome)
         if what is None:  # passed, skipped by design
             continue
         note = _first_line(verdict.message).removeprefix("not run: ")
-        reasons.append(f"{_requirements(verdict)}: {_short(nodeid)} {what}" + (f" ({note})" if note else ""))
+        reasons.append(Blocker(_requirements(verdict), _short(nodeid), what, note))
     for name in uncollected:
         ids = declared_requirements(name)
-        reasons.append(f"{ids}: {name} was not part of the run (a single file or a subset was given); "
-                       f"run the whole suite: {RUN_AGAIN}")
+        reasons.append(Blocker(ids, name, "was not part of the run (a single file or a subset was given); "
+                                          f"run the whole suite: {RUN_AGAIN}"))
     return reasons
 

@@ -1,6 +1,6 @@
 """Every option of the suite, defined once for ``pytest checks`` and ``python render_secret.py``.
 
-``conftest.py`` adds them to pytest's option group; ``render_secret.py`` adds the same to its
+``suite/pytest_options.py`` adds them to pytest's option group; ``render_secret.py`` adds the same to its
 argparse parser and forwards them to the in-process pytest run. The README's option table is
 this list.
 """

@@ -1,28 +1,57 @@
-"""The pytest side of the suite: verdicts, requirement tags, the final table and summary.md.
+"""The pytest surface of the suite: every hook and fixture, in this one plugin.
+
+Loaded for every pytest run of the project (``-p claude_session_tokens.suite.pytest_options``
+in ``pyproject.toml`` names it), it does its work on the checks alone: only a run of
+``checks/`` (``pytest checks``, ``pytest``, ``python render_secret.py``) gets a session under
+test, a spelling of its remedies, reports and the final table; in other runs (``pytest tests``)
+it only guards and records items that live in ``checks/``.
 
 Checks say what is wrong with :func:`fail_check` (or by letting a
 :class:`~claude_session_tokens.core.findings.FindingError` escape), note softer problems with
 :func:`warn_check`, and skip only with :func:`skip_by_design`. This plugin turns those into
 pytest's short failure form (never a traceback, so never a local variable holding a token),
 records ``requirement``/``remedy``/``warning`` properties for the JUnit XML, and at the end
-prints and writes the table of every FR and SC of the spec.
+prints and writes the table of every FR and SC of the spec. The run's state is one
+:class:`~claude_session_tokens.suite.run_state.RunState` (:func:`run_state`).
 """
 
 from __future__ import annotations
 
-import re
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from claude_session_tokens.core import remedy as remedies
 from claude_session_tokens.core import signals
 from claude_session_tokens.core.atomic import write_atomically
-from claude_session_tokens.core.findings import BUG_REPORT, Finding, FindingError
+from claude_session_tokens.core.findings import (
+    BUG_REPORT,
+    Blocker,
+    Finding,
+    FindingError,
+)
 from claude_session_tokens.core.remedy import RUN_AGAIN
-from claude_session_tokens.core.requirements import REQUIREMENTS, is_known, table_ids
-from claude_session_tokens.suite import registry
+from claude_session_tokens.core.requirements import is_known
+from claude_session_tokens.suite import gate, registry, timeouts
+from claude_session_tokens.suite.ledger import (  # noqa: F401 - LEGEND, READY: part of this module's surface
+    LEGEND,
+    NOT_APPLICABLE,
+    READY,
+    Ledger,
+    Outcome,
+    Status,
+    Verdict,
+)
+from claude_session_tokens.suite.options import Settings
+from claude_session_tokens.suite.run_state import (
+    RunState,
+    current_item,
+    ended,
+    run_state,
+    started,
+)
+from claude_session_tokens.suite.session import SessionUnderTest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHECKS_DIR = PROJECT_ROOT / "checks"
@@ -57,8 +86,9 @@ def fail_check(finding: Finding) -> None:
 
 
 def not_run_check(finding: Finding) -> None:
-    """Refuse to run the check: ``finding.details`` are the earlier failures that stop it, each
-    starting ``"<IDs>: <check file> ..."`` (as :func:`claude_session_tokens.suite.gate.earlier_failures` words them)."""
+    """Refuse to run the check: ``finding.details`` are the earlier failures that stop it, as the
+    :class:`~claude_session_tokens.core.findings.Blocker` values
+    :func:`claude_session_tokens.suite.gate.earlier_failures` returns."""
     raise CheckNotRun(finding)
 
 
@@ -68,7 +98,7 @@ def skip_by_design(reason: str) -> None:
 
 def warn_check(finding: Finding) -> None:
     """Report ``finding`` as a warning of the running check: shown, recorded, not blocking."""
-    item = _CURRENT.get("item")
+    item = current_item()
     if item is not None:
         item.stash.setdefault(_WARNINGS, []).append(finding)
     warnings.warn(SessionWarning(finding.message()), stacklevel=2)
@@ -76,7 +106,7 @@ def warn_check(finding: Finding) -> None:
 
 def record_section(title: str, lines: list[str]) -> None:
     """Show ``lines`` under ``title`` in the final summary and summary.md (e.g. the listing)."""
-    item = _CURRENT.get("item")
+    item = current_item()
     if item is not None:
         item.stash.setdefault(_SECTIONS, []).append((title, list(lines)))
 
@@ -85,114 +115,138 @@ def is_check(item: pytest.Item) -> bool:
     return CHECKS_DIR in Path(str(item.path)).resolve().parents
 
 
-_CURRENT: dict[str, pytest.Item | None] = {"item": None}
-_WARNINGS = pytest.StashKey[list]()
+_WARNINGS = pytest.StashKey[list]()  # per check item, not per run
 _SECTIONS = pytest.StashKey[list]()
 
 
-@dataclass
-class Verdict:
-    nodeid: str
-    requirements: tuple[str, ...]
-    # passed, failed, error, skipped, skipped by design, blocked (the render gate was closed),
-    # refused (the check did not run because earlier checks failed), not run
-    outcome: str = "not run"
-    message: str = ""
-    remedy: str = ""
-    details: tuple[str, ...] = ()
-    warnings: list[Finding] = field(default_factory=list)
-
-
-@dataclass
-class Ledger:
-    """Every check of the run and what became of it."""
-
-    verdicts: dict[str, Verdict] = field(default_factory=dict)
-    deselected: list[str] = field(default_factory=list)
-    sections: list[tuple[str, list[str]]] = field(default_factory=list)
-    run_properties: list[tuple[str, str]] = field(default_factory=list)
-    # requirement -> why it does not apply to this run's credential kind (credential_kind.py)
-    not_applicable: dict[str, str] = field(default_factory=dict)
-
-    def record(self, nodeid: str, outcome: str, message: str = "", remedy: str = "",
-               details: tuple[str, ...] = ()) -> None:
-        verdict = self.verdicts[nodeid]
-        order = ["not run", "passed", "skipped by design", "skipped", "refused", "blocked", "failed", "error"]
-        if order.index(outcome) >= order.index(verdict.outcome):
-            verdict.outcome, verdict.message = outcome, message or verdict.message
-            verdict.remedy = remedy or verdict.remedy
-            verdict.details = tuple(details) or verdict.details
-
-    def requirement_status(self, requirement: str) -> tuple[str, str]:
-        """(PASS/FAIL/SKIP/NOT RUN/N/A, note) for one requirement over all checks tagged with it."""
-        if requirement in self.not_applicable:  # never PASS: nothing was proven about it
-            return "N/A", self.not_applicable[requirement]
-        tagged = [v for v in self.verdicts.values() if requirement in v.requirements
-                  and not (v.outcome == "skipped by design" and v.message.startswith(NOT_APPLICABLE))]
-        outcomes = {v.outcome for v in tagged}
-        failed = [v for v in tagged if v.outcome in ("failed", "error")]
-        if failed:
-            return "FAIL", failed[0].remedy or failed[0].message.splitlines()[0]
-        skipped = [v for v in tagged if v.outcome == "skipped"]
-        if skipped:
-            return "SKIP", skipped[0].message
-        blocked = [v for v in tagged if v.outcome == "blocked"]
-        left_out = [v for v in tagged if v.nodeid in self.deselected]
-        if "passed" in outcomes and left_out:  # not proven: a check of it was deselected (-k, -m)
-            return "NOT RUN", f"deselected: {left_out[0].nodeid.split('/')[-1]}"
-        if "passed" in outcomes:
-            design = [v for v in tagged if v.outcome == "skipped by design"]
-            if design and not blocked:  # proven possible (the CLI can), but not done in this run
-                return READY, design[0].message
-            note = blocked[0].message if blocked else (design[0].message if design else "")
-            return "PASS", note
-        if blocked:
-            return "FAIL", blocked[0].message
-        refused = [v for v in tagged if v.outcome == "refused"]
-        if refused:
-            return "NOT RUN", refused[0].message
-        if "skipped by design" in outcomes:
-            return "SKIP", next(v.message for v in tagged if v.outcome == "skipped by design")
-        return "NOT RUN", ("deselected" if any(v.nodeid in self.deselected for v in tagged) else "")
-
-    def table(self) -> list[tuple[str, str, str, str]]:
-        return [(rid, REQUIREMENTS[rid], *self.requirement_status(rid)) for rid in table_ids()]
-
-    def legend(self) -> list[str]:
-        """What the statuses of the table that need explaining mean (READY, for now)."""
-        shown = {status for _, _, status, _ in self.table()}
-        return [LEGEND[s] for s in LEGEND if s in shown]
-
-
-READY = "READY"
-LEGEND = {
-    READY: "READY: not done in this run, but shown to be possible: the claude CLI has the commands "
-           "(FR-001 'claude auth logout', FR-002 'claude auth login'); the fresh login itself was not "
-           "requested (--fresh-login)",
-    "N/A": "N/A: does not apply to a setup-token token (--oauth-token-file, --setup-token): nothing was proven "
-           "about it, and it does not block the Secret; the reason is given per requirement",
-}
-
-
-LEDGER_KEY = pytest.StashKey[Ledger]()
-KIND_KEY = pytest.StashKey[object]()  # the run's credential_kind.CredentialKind
-NOT_APPLICABLE = "N/A: "
-
-
 def ledger(config: pytest.Config) -> Ledger:
-    return config.stash.setdefault(LEDGER_KEY, Ledger())
+    return run_state(config).ledger
 
 
-# --- hooks ---------------------------------------------------------------------------------
+# --- the start of the run ------------------------------------------------------------------
 
+def runs_checks(config: pytest.Config) -> bool:
+    """True when every path the run was given lies in checks/ (``pytest checks``, ``pytest``)."""
+    paths = [Path(a.split("::")[0]) for a in config.args]
+    resolved = [(p if p.is_absolute() else Path(config.invocation_params.dir) / p).resolve() for p in paths]
+    return bool(resolved) and all(p == CHECKS_DIR or CHECKS_DIR in p.parents for p in resolved)
+
+
+def _settings(config: pytest.Config) -> Settings | None:
+    """The options of this run as :class:`Settings`, built once; None when they cannot be read."""
+    try:
+        return Settings.from_values(config.getoption, PROJECT_ROOT)
+    except (ValueError, TypeError):
+        return None  # judged (and refused) by a run of checks/, which builds them in start_checks
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml's: the run's --junitxml default is set here
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(*ids): the spec requirements (FR-00x, SC-00x, USx.y) a check proves")
-    ledger(config)
+    state = run_state(config)
+    started(state)
     signals.install()  # SIGTERM and SIGHUP take Ctrl+C's path: every clean-up runs, then exit 128 + n
+    if not runs_checks(config):
+        state.settings = _settings(config)  # for the time limits of checks collected anyway
+        return
+    start_checks(config, state)
+
+
+def start_checks(config: pytest.Config, state: RunState) -> None:
+    """A run of checks/: its settings, session, spelling of remedies and reports, or a usage error."""
+    from claude_session_tokens.k8s.destination import run_destination_problem
+    from claude_session_tokens.kinds import token_stdin
+    from claude_session_tokens.suite.report_paths import reports_problem
+    from claude_session_tokens.suite.spelling import spelling_for
+
+    settings = state.settings = Settings.from_values(config.getoption, PROJECT_ROOT)
+    if settings.usage_problem():
+        raise pytest.UsageError(settings.usage_problem())
+    session = state.session = SessionUnderTest(settings)
+    state.kind = session.kind
+    state.ledger.not_applicable = dict(session.kind.requirements_na)
+    # every remedy of this run is spelled for its front door, platform, CLI and profile
+    state.spelling = spelling_for(session, PROJECT_ROOT)
+    remedies.use(state.spelling)
+    destination = run_destination_problem(session)
+    if destination:
+        raise pytest.UsageError(destination)
+    if settings.oauth_token_file == "-":  # after the usage checks: a refused command line reads nothing
+        session.stdin_token = token_stdin.read_before_capture(config)
+    reports = settings.reports_path()
+    if not config.option.xmlpath:
+        config.option.xmlpath = str(reports / "junit.xml")
+    problem = reports_problem(reports, config.option.xmlpath)
+    if problem:
+        raise pytest.UsageError(problem)
+    state.summary_path = str(reports / "summary.md")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    state = run_state(config)
+    if state.spelling is not None:
+        remedies.use(remedies.Spelling())  # the next run (in this process) spells its own
+    ended(state)
     signals.uninstall()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """summary.md names the session's paths also when pytest prints no header (``-q``, render_secret.py)."""
+    state = run_state(session.config)
+    if state.session is not None and not state.ledger.run_properties:
+        state.ledger.run_properties = state.session.describe()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = run_state(config)
+    if state.session is None:
+        return []
+    described = state.session.describe()
+    state.ledger.run_properties = described
+    return [f"{name}: {value}" for name, value in described]
+
+
+# --- the fixtures --------------------------------------------------------------------------
+
+def claude_session(request: pytest.FixtureRequest) -> SessionUnderTest:
+    state = run_state(request.config)
+    if state.session is None:
+        pytest.fail("the checks run through 'pytest checks' from the project", pytrace=False)
+    session = state.session
+    session.start_listing()  # FR-005's walk of the directory runs in the background from now on
+    from claude_session_tokens.session.temp_copies import stale_copies_finding
+    stale = stale_copies_finding()  # copies of a session that a killed run left in the temp dir
+    if stale:
+        warn_check(stale)
+    return session
+
+
+# The public fixture is documented by its class, as pytest-testinfra documents ``host``:
+# ``pytest --fixtures`` shows SessionUnderTest's docstring, the reference of what a check may use.
+claude_session.__doc__ = SessionUnderTest.__doc__
+claude_session = pytest.fixture(scope="session")(claude_session)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_run_properties(request: pytest.FixtureRequest, record_testsuite_property) -> None:
+    """The resolved session paths go into the JUnit XML's testsuite properties."""
+    state = run_state(request.config)
+    if state.session is not None:
+        for name, value in state.session.describe():
+            record_testsuite_property(name.replace(" ", "_"), value)
+        for rid, reason in state.ledger.not_applicable.items():
+            record_testsuite_property(f"{rid}_not_applicable", reason)
+
+
+@pytest.fixture
+def secret_gate(request: pytest.FixtureRequest) -> list[Blocker]:
+    """Why the Secret must not be rendered by this run; empty when the gate is open (gate.py)."""
+    book = ledger(request.config)
+    uncollected = gate.uncollected_check_files(CHECKS_DIR, book.verdicts)
+    return gate.blocking_reasons(book, request.node.nodeid, uncollected)
+
+
+# --- the checks ----------------------------------------------------------------------------
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -238,6 +292,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # (``pytest checks/test_40_test_prompt.py checks``): the fresh login first, the offline Secret
     # checks before the prompt, and the render step, which judges every other verdict, last.
     items.sort(key=run_order)
+    settings = run_state(config).settings
+    if settings is not None:  # the login and prompt limits beat pytest-timeout's
+        timeouts.raise_limits(config, items, settings)
 
 
 def run_order(item: pytest.Item) -> tuple[bool, str]:
@@ -280,7 +337,7 @@ def _guarded(item: pytest.Item):
     """Wrap a runtest phase of a check so no exception escapes as a traceback."""
     if not is_check(item):
         return (yield)
-    _CURRENT["item"] = item
+    run_state(item.config).current_item = item
     try:
         return (yield)
     except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the point is to catch all
@@ -292,7 +349,7 @@ def _guarded(item: pytest.Item):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
-    kind = item.config.stash.get(KIND_KEY, None)
+    kind = run_state(item.config).kind
     reason = registry.not_applicable(Path(str(item.path)).name, kind) if kind is not None and is_check(item) else None
     if reason:
         skip_by_design(NOT_APPLICABLE + reason)
@@ -309,7 +366,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
     try:
         return (yield from _guarded(item))
     finally:
-        _CURRENT["item"] = None
+        run_state(item.config).current_item = None
 
 
 def _add_property(item: pytest.Item, report: pytest.TestReport, name: str, value: str) -> None:
@@ -331,10 +388,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         _add_property(item, report, "skipped_by_design", str(exc.msg))
         if str(exc.msg).startswith(NOT_APPLICABLE):
             _add_property(item, report, "not_applicable", str(exc.msg).removeprefix(NOT_APPLICABLE))
-        book.record(item.nodeid, "skipped by design", str(exc.msg))
+        book.record(item.nodeid, Outcome.SKIPPED_BY_DESIGN, str(exc.msg))
     elif report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        book.record(item.nodeid, "skipped", reason.removeprefix("Skipped: "))
+        book.record(item.nodeid, Outcome.SKIPPED, reason.removeprefix("Skipped: "))
     elif report.failed:
         finding = exc.finding if isinstance(exc, CheckFailed) else None
         message = finding.message() if finding else str(report.longrepr)
@@ -342,18 +399,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         if remedy:
             _add_property(item, report, "remedy", remedy)
         if isinstance(exc, CheckNotRun):
-            book.record(item.nodeid, "refused", "not run: first fix " + "; ".join(
+            book.record(item.nodeid, Outcome.REFUSED, "not run: first fix " + "; ".join(
                 f"{ids} ({check})" if check else ids for ids, check in blockers(finding.details)),
                 remedy, finding.details)
         elif finding is not None and finding.gate_closed:
             ids = sorted({ids for ids, _ in blockers(finding.details)})
-            book.record(item.nodeid, "blocked", "not rendered: first fix what blocked it: " + "; ".join(ids),
+            book.record(item.nodeid, Outcome.BLOCKED, "not rendered: first fix what blocked it: " + "; ".join(ids),
                         remedy, finding.details)
         else:
-            book.record(item.nodeid, "failed" if call.when == "call" else "error", message, remedy,
+            book.record(item.nodeid, Outcome.FAILED if call.when == "call" else Outcome.ERROR, message, remedy,
                         finding.details if finding else ())
     elif call.when == "call":
-        book.record(item.nodeid, "passed")
+        book.record(item.nodeid, Outcome.PASSED)
     if call.when == "teardown":
         verdict = book.verdicts[item.nodeid]
         verdict.warnings = list(item.stash.get(_WARNINGS, []))
@@ -363,18 +420,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-_BLOCKER = re.compile(r"^(?P<ids>(?:FR|SC)-\d{3}(?:, (?:FR|SC|US)[-\d.]+)*|no requirement|unknown requirements)"
-                      r": (?P<check>test_\w+\.py)?")
-
-
-def blockers(details: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(requirement IDs, check file or "") of each detail that names a blocking check, in order;
+def blockers(details: tuple[str | Blocker, ...]) -> list[tuple[str, str]]:
+    """(requirement IDs, check file) of each :class:`Blocker` among ``details``, in order, each once;
     other details (such as the line that says the session is spent) are left out."""
     found = []
     for detail in details:
-        match = _BLOCKER.match(detail)
-        if match and (match["ids"], match["check"] or "") not in found:
-            found.append((match["ids"], match["check"] or ""))
+        if isinstance(detail, Blocker) and (detail.ids, detail.check_file) not in found:
+            found.append((detail.ids, detail.check_file))
     return found
 
 
@@ -405,10 +457,21 @@ def render_summary(book: Ledger) -> list[str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    book = ledger(config)
+    """After the other plugins' summaries: with --dry-run (FR-007) the Secret (to the terminal,
+    never to a file), then the sections, the requirements table and summary.md."""
+    state = run_state(config)
+    result = state.result
+    if result is not None and result.dry_run and not state.prints_dry_run_itself:
+        terminalreporter.write_sep("-", "Secret (--dry-run: printed, not written)")
+        terminalreporter.write(result.text)
+    write_requirements(terminalreporter, state)
+
+
+def write_requirements(tr, state: RunState) -> None:
+    """The sections, the requirements table and its legend on the terminal; summary.md on disk."""
+    book = state.ledger
     if not book.verdicts:
         return
-    tr = terminalreporter
     for title, body in book.sections:
         tr.write_sep("-", title)
         for line in body:
@@ -416,11 +479,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     tr.write_sep("=", "requirements")
     for rid, title, status, note in book.table():
         tr.write_line(f"{rid}  {status:<7}  {title}")
-        if note and status != "PASS":
-            tr.write_line(f"         {'fix' if status == 'FAIL' else 'note'}: {note.splitlines()[0]}")
+        if note and status != Status.PASS:
+            tr.write_line(f"         {'fix' if status == Status.FAIL else 'note'}: {note.splitlines()[0]}")
     for line in book.legend():
         tr.write_line(line)
-    summary_path = Path(config.stash[SUMMARY_PATH_KEY]) if SUMMARY_PATH_KEY in config.stash else None
+    summary_path = Path(state.summary_path) if state.summary_path else None
     if summary_path is not None:
         try:
             text = "\n".join(render_summary(book)) + "\n"  # a path may hold undecodable bytes: escape them
@@ -430,6 +493,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         except OSError as exc:
             tr.write_line(f"summary not written to {summary_path}: {exc.strerror}")
 
-
-SUMMARY_PATH_KEY = pytest.StashKey[str]()
-SESSION_KEY = pytest.StashKey[object]()  # the run's SessionUnderTest (conftest.py puts it there)

@@ -1,9 +1,7 @@
 """The session under test: discovered once, read once, shared by every check.
 
-``claude_session`` (the suite's public fixture) is one :class:`SessionUnderTest`. Its parts
-are computed on first use and cached, failures included: a part that could not be computed
-raises the same :class:`~claude_session_tokens.core.findings.FindingError` to every check that
-needs it, so each check fails with the cause and remedy instead of a traceback.
+``claude_session`` (the suite's public fixture) is one :class:`SessionUnderTest`, and its
+documentation is this class's docstring (``pytest --fixtures`` shows it).
 """
 
 from __future__ import annotations
@@ -52,7 +50,34 @@ class _Memo:
 
 
 class SessionUnderTest:
-    """Everything the checks know about the session, computed lazily."""
+    """The session under test: what a check of ``checks/`` may use, discovered once per run.
+
+    A check asks for it by name (``def test_x(claude_session): ...``). Every part is computed on
+    first use and cached, failures included: a part that cannot be computed raises the same
+    ``FindingError`` (cause, why it matters, the fix) to every check that reads it, so each such
+    check fails with that finding instead of a traceback. No part shows a token when printed:
+    credentials are ``Masked`` values.
+
+    The run: ``settings`` (the options, ``suite.options.Settings``), ``environ`` (a copy of the
+    environment), ``platform`` (``linux``, ``darwin``, ``win32``), ``kind`` (the credential kind:
+    the session files, or a setup-token token; ``kind.is_token``).
+
+    Where the session is: ``location`` (directory, credential source, global config, how they were
+    found), ``directory_problem()`` (why the directory cannot be used, or None), ``listing`` (the
+    directory's entries), ``global_config_state()`` (``present``, ``missing`` or why not usable).
+
+    The credentials: ``credentials_blob`` (the raw bytes, ``Masked``), ``oauth`` (the parsed
+    session), ``oauth_problems()`` (what makes it no Claude Max session), ``lifetime`` (how long it
+    lasts); in setup-token mode ``oauth_token`` (the token under test).
+
+    What ships and how it is proven: ``payload`` (the exact files of the Secret), ``cli`` (the
+    ``claude`` CLI that was found), ``prompt_result`` (the test prompt, run at most once).
+
+    ``describe()`` gives name/value pairs for headers and reports (never secret); ``known(key)``
+    a part already computed, without computing it. The other methods (``adopt_*``,
+    ``reload_credentials``, ``start_listing``) are the suite's own, for the login, the prompt and
+    the render step.
+    """
 
     def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None,
                  platform: str | None = None) -> None:
@@ -201,7 +226,7 @@ class SessionUnderTest:
         self._memo.forget("payload")
         self._memo.get("payload", lambda: updated)
 
-    # --- the claude CLI, the session's lifetime and the test prompt (issue 3) ---------------
+    # --- the claude CLI, the session's lifetime and the test prompt -------------------------
     @property
     def cli(self):
         """The ``claude`` CLI that was found and answered ``--version`` (cli.ClaudeCli)."""

@@ -4,7 +4,8 @@ Refresh tokens are single-use: once the CLI refreshed the session inside the tes
 refresh token in the user's own profile no longer works, and the only live tokens are the ones
 the render step was about to write. If the render step fails after that (a closed gate, git,
 validation, a write error), those tokens are gone with the temporary copy: the session on this
-machine is spent, and the only way on is a new sign-in.
+machine is spent, and the only way on is a new sign-in. The render check then sets the run's
+``RunState.session_spent`` (suite/run_state.py), and the front door says so at the end.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import pytest
-
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.remedy import FRESH_LOGIN
 from claude_session_tokens.session import credentials as creds
 
-SESSION_SPENT = pytest.StashKey[bool]()  # set by the render check when this happened
 FRESH_LOGIN_RUN = FRESH_LOGIN  # a Command, spelled for the run's front door when shown
 
 

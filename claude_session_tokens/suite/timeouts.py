@@ -6,7 +6,8 @@ the fresh login (``--login-timeout``, plus the logout and the stop) and the test
 (``--prompt-timeout``). With ``--login-timeout 700`` pytest-timeout would end the login in
 the middle, after the logout, with a failure that reads like a bug in the suite. So these two
 checks get a per-check ``timeout`` mark of what their options need plus a margin; a larger
-limit the run already has (or none at all: ``--timeout 0``) is kept.
+limit the run already has (or none at all: ``--timeout 0``) is kept. The plugin calls
+:func:`raise_limits` once the checks are collected.
 """
 
 from __future__ import annotations
@@ -74,14 +75,3 @@ def raise_limits(config: pytest.Config, items: list[pytest.Item], settings: Sett
                 continue
         if current > 0 and current < needed:  # 0 means no limit at all
             item.add_marker(pytest.mark.timeout(needed))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from claude_session_tokens.suite.plugin import PROJECT_ROOT
-
-    try:
-        settings = Settings.from_values(config.getoption, PROJECT_ROOT)
-    except (ValueError, TypeError):
-        return  # the options are judged (and refused) elsewhere
-    raise_limits(config, items, settings)
