@@ -26,10 +26,24 @@ def layer_of(path: Path, package: Path) -> str:
     return parts[0] if len(parts) > 1 else path.stem
 
 
+def _type_checking_only(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:``: names for annotations, never imported when the code runs."""
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in (getattr(node.test, "id", None),
+                                                           getattr(node.test, "attr", None))
+
+
+def _run_time_nodes(tree: ast.AST):
+    for node in ast.iter_child_nodes(tree):
+        if not _type_checking_only(node):
+            yield node
+            yield from _run_time_nodes(node)
+
+
 def imported(tree: ast.AST, module: str) -> list[tuple[int, str]]:
-    """(line, dotted name) of every import in ``tree``; relative ones resolved against ``module``."""
+    """(line, dotted name) of every import in ``tree`` that runs (annotation-only imports under
+    ``if TYPE_CHECKING:`` do not); relative ones resolved against ``module``."""
     found = []
-    for node in ast.walk(tree):
+    for node in _run_time_nodes(tree):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -81,6 +95,8 @@ def test_the_walk_finds_each_kind_of_violation(tmp_path):
     (package / "kinds" / "token_mode.py").write_text(
         "def lines():\n    from claude_session_tokens.render_cli import apply_lines\n"
         "    from .. import suite\n    from _pytest import nodes\n")
+    (package / "kinds" / "oauth_token.py").write_text(  # annotations only: allowed
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from claude_session_tokens.suite.session import S\n")
     (package / "suite" / "plugin.py").write_text("import pytest\nfrom claude_session_tokens.core import remedy\n")
     (package / "render_cli.py").write_text("import pytest\nfrom claude_session_tokens.suite import plugin\n")
     found = violations(package)

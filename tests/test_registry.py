@@ -79,7 +79,7 @@ def test_the_gate_names_an_uncollected_file_as_before():
     from claude_session_tokens.suite.plugin import Ledger
 
     for name, ids in UNCOLLECTED_IDS.items():
-        assert blocking_reasons(Ledger(), "render", [name]) == [
+        assert [str(b) for b in blocking_reasons(Ledger(), "render", [name])] == [
             (f"{ids}: {name} was not part of the run (a single file or a subset was given); "
              f"run the whole suite: {RUN_AGAIN}")], name
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-# The variables the CLI authenticates with before the stored session (docs/claude-cli-facts.md), highest precedence first,
-# then the others Claude Code 2.1.332 reads.
+# The variables the CLI authenticates with before the stored session, highest precedence first
+# (docs/claude-cli-facts.md), then the others Claude Code 2.1.332 reads.
 AUTH_OVERRIDES: tuple[str, ...] = (
     "ANTHROPIC_AUTH_TOKEN",
     "ANTHROPIC_API_KEY",
