@@ -18,7 +18,7 @@ from claude_session_tokens.suite.plugin import PROJECT_ROOT
 
 @pytest.hookimpl(tryfirst=True)  # registered after the plugin, so called before its own configure
 def pytest_configure(config: pytest.Config) -> None:
-    if PROJECT_ROOT != Path(__file__).resolve().parent:
+    if Path(__file__).resolve().parent != PROJECT_ROOT:
         raise pytest.UsageError(
             f"claude_session_tokens is imported from {PROJECT_ROOT}, not from this checkout "
             f"({Path(__file__).resolve().parent}): it was installed as a copy, so the checks would "

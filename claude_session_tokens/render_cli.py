@@ -19,10 +19,11 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 import pytest
 
@@ -51,6 +52,10 @@ from claude_session_tokens.suite.plugin import (
     run_state,
 )
 from claude_session_tokens.suite.spent_session import spent_line
+
+if TYPE_CHECKING:
+    from claude_session_tokens.k8s.render import RenderResult
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 EPILOG = """\
@@ -218,8 +223,9 @@ def requirement_lines(book: Ledger) -> list[str]:
     return table_lines(book) + problem_lines(book)
 
 
-def secret_lines(result: Any, now: datetime) -> list[str]:
-    where = "printed to stdout (--dry-run), nothing written" if result.dry_run else f"written to {result.path} (mode 0600)"
+def secret_lines(result: RenderResult, now: datetime) -> list[str]:
+    where = ("printed to stdout (--dry-run), nothing written" if result.dry_run
+             else f"written to {result.path} (mode 0600)")
     lines = ["", f"Secret {result.name} ({result.fmt}, validated for Kubernetes {result.kubernetes_version}): {where}"]
     width = max(len(k) for k in result.sizes)
     lines += [f"  {key:<{width}}  {size} bytes" for key, size in result.sizes.items()]
@@ -267,7 +273,7 @@ def command_line(argv: Sequence[str], windows: bool) -> str:
     return " ".join([door, *(shell_quote(a, windows) for a in repeatable(argv))])
 
 
-def apply_command(result: Any, windows: bool, source: str) -> str:
+def apply_command(result: RenderResult, windows: bool, source: str) -> str:
     """The command that applies the Secret at ``source`` (a file, or - for a pipe on stdin).
 
     With a placeholder namespace (``${NAMESPACE}``) it is filled in on the way, with the
@@ -288,13 +294,13 @@ def apply_command(result: Any, windows: bool, source: str) -> str:
     return f"{variable}={EXAMPLE_NAMESPACE} envsubst '${{{variable}}}'{stdin} | kubectl apply -f -"
 
 
-def namespace_hint(result: Any) -> list[str]:
+def namespace_hint(result: RenderResult) -> list[str]:
     if result.namespace.startswith("$"):
         return [f"  ({EXAMPLE_NAMESPACE} is an example: use your agent's namespace, or pass --namespace)"]
     return []
 
 
-def apply_lines(result: Any, windows: bool, argv: Sequence[str]) -> list[str]:
+def apply_lines(result: RenderResult, windows: bool, argv: Sequence[str]) -> list[str]:
     """How to get the Secret into the cluster: apply the file, or (--dry-run) pipe this command."""
     if result.dry_run:
         lines = ["  nothing was written; run again without --dry-run to write the file, or pipe the",
@@ -305,7 +311,7 @@ def apply_lines(result: Any, windows: bool, argv: Sequence[str]) -> list[str]:
     return lines + namespace_hint(result)
 
 
-def next_step_lines(result: Any, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
+def next_step_lines(result: RenderResult, windows: bool, argv: Sequence[str] = ("--dry-run",)) -> list[str]:
     if getattr(result, "credential_kind", "") == "setup-token":
         from claude_session_tokens.kinds.token_mode import (
             next_step_lines as token_next_steps,
@@ -337,10 +343,11 @@ INTERRUPTED = "Interrupted; nothing was written."
 def interrupted_login_lines(sign_in: str) -> list[str]:
     """The one paragraph after Ctrl-C stopped the sign-in (the logout had already run)."""
     return [f"Interrupted during the sign-in: you are now logged out (the fresh login logs out first), and "
-            f"nothing was written. Sign in again with: {sign_in}   then run: {remedy.current().command(remedy.RUN_AGAIN)}"]
+            f"nothing was written. Sign in again with: {sign_in}   "
+            f"then run: {remedy.current().command(remedy.RUN_AGAIN)}"]
 
 
-def _account(session: Any) -> str | None:
+def _account(session: SessionUnderTest | None) -> str | None:
     """The account's email address and subscription, from what ships (never a token)."""
     payload = session.known("payload") if session is not None else None
     oauth = session.known("oauth") if session is not None else None
@@ -387,7 +394,7 @@ def header_lines(config: pytest.Config) -> list[str]:
     return lines + [""]
 
 
-def written_lines(result: Any, earlier: EarlierSecret | None, reports: Path | None) -> list[str]:
+def written_lines(result: RenderResult, earlier: EarlierSecret | None, reports: Path | None) -> list[str]:
     lines = []
     if result.path is not None:
         if earlier is not None:
@@ -404,7 +411,7 @@ def written_lines(result: Any, earlier: EarlierSecret | None, reports: Path | No
 
 
 def summary(config: pytest.Config | None, ret: int, argv: Sequence[str] = ("--dry-run",),
-            table: bool = True, earlier: EarlierSecret | None = None) -> tuple[list[str], Any]:
+            table: bool = True, earlier: EarlierSecret | None = None) -> tuple[list[str], RenderResult | None]:
     """(lines for stdout, the RenderResult or None); the failures are :func:`failure_lines`."""
     state = run_state(config) if config is not None else None
     result = state.result if state is not None else None
@@ -449,7 +456,7 @@ def failure_lines(config: pytest.Config | None) -> list[str]:
 NOT_RENDERED = "No Secret was rendered; any earlier Secret file was left as it was."
 
 
-def quiet_lines(config: pytest.Config | None, ret: int, result: Any) -> list[str]:
+def quiet_lines(config: pytest.Config | None, ret: int, result: RenderResult | None) -> list[str]:
     """``-q``: the result line and, when it failed, the fix."""
     if result is not None and int(ret) == 0:
         where = "printed to stdout (--dry-run)" if result.dry_run else f"written to {result.path}"
@@ -466,7 +473,7 @@ def quiet_lines(config: pytest.Config | None, ret: int, result: Any) -> list[str
 
 
 @contextlib.contextmanager
-def only_the_suites_plugins():
+def only_the_suites_plugins() -> Iterator[None]:
     """No third-party pytest plugins in the product's run: they cost start-up time (hypothesis
     alone adds ~1 s) and could print or record things the suite does not control. The one the
     suite needs, pytest-timeout, is loaded explicitly."""
@@ -505,7 +512,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     # pytest's own output is kept unless asked for (-v shows it as it comes). The fresh login talks
     # to the user through the terminal itself (console.py), so its run's report is shown after it.
     shown = values.verbose
-    pytest_out: Any = sys.stderr if shown else io.StringIO()
+    pytest_out: TextIO = sys.stderr if shown else io.StringIO()
     target = destination(values)
     earlier = read_earlier(target) if target is not None else None
     with remedy.entered_through(door):

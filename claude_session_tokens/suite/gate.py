@@ -11,8 +11,8 @@ unproven, the check, and what happened to it, so the user knows what blocked the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from claude_session_tokens.core.findings import Blocker
 from claude_session_tokens.core.remedy import RUN_AGAIN

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 GROUP = "claude-session-tokens"
 
@@ -47,7 +48,8 @@ class Option:
         return f"{self.help} (default: {shown})"
 
     def kwargs(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {"dest": self.dest, "help": self.shown_help().replace("%", "%%")}  # argparse %-expands help
+        # argparse %-expands help
+        kw: dict[str, Any] = {"dest": self.dest, "help": self.shown_help().replace("%", "%%")}
         if self.action:
             kw["action"] = self.action
             kw["default"] = [] if self.action == "append" else bool(self.default)
@@ -181,7 +183,7 @@ NOT_WITH_DRY_RUN = ("--hand-off cannot be combined with --dry-run: the hand-off 
                     "Fix: drop one of them (preview with --dry-run first, then run with --hand-off)")
 
 
-def _default(dest: str) -> Any:
+def _default(dest: str) -> Any:  # noqa: ANN401 - options' defaults differ in type (str, float, bool, tuple)
     """The default of option ``dest`` from OPTIONS, so Settings() and the CLI never disagree."""
     option = next(o for o in OPTIONS if o.dest == dest)
     if option.action == "append":
@@ -191,31 +193,40 @@ def _default(dest: str) -> Any:
     return option.default
 
 
+def _defaults_from_options(cls: type) -> type:
+    """Give each field of ``cls`` that has no default of its own the default of its option."""
+    for dest in cls.__annotations__:
+        if not hasattr(cls, dest):
+            setattr(cls, dest, _default(dest))
+    return cls
+
+
 @dataclass(frozen=True)
+@_defaults_from_options
 class Settings:
     """The option values of one run, typed; the defaults are those of OPTIONS."""
 
-    claude_config_dir: str | None = _default("claude_config_dir")
-    credentials_source: str = _default("credentials_source")
-    expected_subscription: str = _default("expected_subscription")
-    claude_bin: str | None = _default("claude_bin")
-    prompt: str = _default("prompt")
-    prompt_timeout: float = _default("prompt_timeout")
-    fresh_login: bool = _default("fresh_login")
-    login_timeout: float = _default("login_timeout")
-    min_validity: float = _default("min_validity")
-    secret_name: str = _default("secret_name")
-    namespace: str = _default("namespace")
-    secret_out: str | None = _default("secret_out")
-    secret_format: str = _default("secret_format")
-    dry_run: bool = _default("dry_run")
-    hand_off: bool = _default("hand_off")
-    kubernetes_version: str | None = _default("kubernetes_version")
-    include: tuple[str, ...] = _default("include")
-    keep_credential_keys: bool = _default("keep_credential_keys")
-    reports_dir: str | None = _default("reports_dir")
-    oauth_token_file: str | None = _default("oauth_token_file")
-    setup_token: bool = _default("setup_token")
+    claude_config_dir: str | None
+    credentials_source: str
+    expected_subscription: str
+    claude_bin: str | None
+    prompt: str
+    prompt_timeout: float
+    fresh_login: bool
+    login_timeout: float
+    min_validity: float
+    secret_name: str
+    namespace: str
+    secret_out: str | None
+    secret_format: str
+    dry_run: bool
+    hand_off: bool
+    kubernetes_version: str | None
+    include: tuple[str, ...]
+    keep_credential_keys: bool
+    reports_dir: str | None
+    oauth_token_file: str | None
+    setup_token: bool
     project_root: Path = Path(".")
 
     def __post_init__(self) -> None:
@@ -227,7 +238,7 @@ class Settings:
             object.__setattr__(self, "secret_name", for_settings(self).default_secret_name)
 
     @classmethod
-    def from_values(cls, get: Callable[[str], Any], project_root: Path) -> "Settings":
+    def from_values(cls, get: Callable[[str], Any], project_root: Path) -> Settings:
         values = {o.dest: get(o.dest) for o in OPTIONS}
         values["include"] = tuple(values["include"] or ())
         return cls(project_root=project_root, **values)

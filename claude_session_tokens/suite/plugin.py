@@ -18,6 +18,7 @@ prints and writes the table of every FR and SC of the spec. The run's state is o
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
@@ -228,7 +229,8 @@ claude_session = pytest.fixture(scope="session")(claude_session)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _record_run_properties(request: pytest.FixtureRequest, record_testsuite_property) -> None:
+def _record_run_properties(request: pytest.FixtureRequest,
+                           record_testsuite_property: Callable[[str, object], None]) -> None:
     """The resolved session paths go into the JUnit XML's testsuite properties."""
     state = run_state(request.config)
     if state.session is not None:
@@ -250,7 +252,7 @@ def secret_gate(request: pytest.FixtureRequest) -> list[Blocker]:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
     """A run stopped by SIGTERM or SIGHUP exits 143 or 129 (pytest itself says 2, interrupted)."""
     signum = signals.received()
     if signum and int(exitstatus) == int(pytest.ExitCode.INTERRUPTED):
@@ -348,7 +350,7 @@ def _guarded(item: pytest.Item):
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item):
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
     kind = run_state(item.config).kind
     reason = registry.not_applicable(Path(str(item.path)).name, kind) if kind is not None and is_check(item) else None
     if reason:
@@ -357,12 +359,12 @@ def pytest_runtest_setup(item: pytest.Item):
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return (yield from _guarded(item))
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem):
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
     try:
         return (yield from _guarded(item))
     finally:
@@ -378,7 +380,8 @@ def _add_property(item: pytest.Item, report: pytest.TestReport, name: str, value
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if not is_check(item):
         return report
@@ -456,7 +459,8 @@ def render_summary(book: Ledger) -> list[str]:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int | pytest.ExitCode,
+                            config: pytest.Config) -> None:
     """After the other plugins' summaries: with --dry-run (FR-007) the Secret (to the terminal,
     never to a file), then the sections, the requirements table and summary.md."""
     state = run_state(config)
@@ -467,7 +471,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     write_requirements(terminalreporter, state)
 
 
-def write_requirements(tr, state: RunState) -> None:
+def write_requirements(tr: pytest.TerminalReporter, state: RunState) -> None:
     """The sections, the requirements table and its legend on the terminal; summary.md on disk."""
     book = state.ledger
     if not book.verdicts:

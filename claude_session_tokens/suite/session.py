@@ -7,8 +7,9 @@ documentation is this class's docstring (``pytest --fixtures`` shows it).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from claude_session_tokens.core.background import BackgroundCall
 from claude_session_tokens.core.findings import Finding, FindingError, os_reason
@@ -26,6 +27,15 @@ from claude_session_tokens.session.sources import (
 )
 from claude_session_tokens.suite.options import Settings
 
+if TYPE_CHECKING:
+    from claude_session_tokens.claude.cli import ClaudeCli
+    from claude_session_tokens.claude.prompt import PromptResult
+    from claude_session_tokens.kinds.credential_kind import CredentialKind
+    from claude_session_tokens.kinds.token_mode import CapturedToken
+    from claude_session_tokens.session.lifetime import Lifetime
+
+T = TypeVar("T")
+
 
 class _Memo:
     """Caches a value or the FindingError that computing it raised."""
@@ -33,7 +43,7 @@ class _Memo:
     def __init__(self) -> None:
         self._store: dict[str, tuple[bool, Any]] = {}
 
-    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+    def get(self, key: str, compute: Callable[[], T]) -> T:
         if key not in self._store:
             try:
                 self._store[key] = (True, compute())
@@ -93,20 +103,20 @@ class SessionUnderTest:
         # must report the Secret written, not "nothing was written"
         self.written: Any = None
 
-    def known(self, key: str) -> Any:
+    def known(self, key: str) -> Any:  # noqa: ANN401 - the part named by key: its type follows the key
         """A part already computed (``"cli"``, ``"oauth"``, ...), or None: never computes it."""
         ok, value = self._memo._store.get(key, (False, None))
         return value if ok else None
 
     # --- setup-token mode (credential_kind.py, token_mode.py) ------------------------------
     @property
-    def kind(self):
+    def kind(self) -> CredentialKind:
         """The credential kind of this run: the session files, or a setup-token token."""
         from claude_session_tokens.kinds.credential_kind import for_settings
         return for_settings(self.settings)
 
     @property
-    def oauth_token(self):
+    def oauth_token(self) -> CapturedToken:
         """The setup-token token under test (token_mode.CapturedToken), read and judged once."""
         from claude_session_tokens.kinds.token_mode import read_token
 
@@ -228,20 +238,20 @@ class SessionUnderTest:
 
     # --- the claude CLI, the session's lifetime and the test prompt -------------------------
     @property
-    def cli(self):
+    def cli(self) -> ClaudeCli:
         """The ``claude`` CLI that was found and answered ``--version`` (cli.ClaudeCli)."""
         from claude_session_tokens.claude.cli import find_cli
         return self._memo.get("cli", lambda: find_cli(
             self.settings.claude_bin, self.environ, self.platform, self.settings.project_root))
 
     @property
-    def lifetime(self):
+    def lifetime(self) -> Lifetime:
         """How long the credentials can last (lifetime.Lifetime), judged once per run."""
         from claude_session_tokens.session.lifetime import assess, now_ms
         return self._memo.get("lifetime", lambda: assess(self.oauth, now_ms(), self.settings.min_validity))
 
     @property
-    def prompt_result(self):
+    def prompt_result(self) -> PromptResult:
         """The test prompt's verdict (prompt.PromptResult), run at most once per run."""
         from claude_session_tokens.claude.prompt import prompt_result_for
         if self.kind.is_token:

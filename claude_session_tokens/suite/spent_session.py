@@ -11,11 +11,14 @@ machine is spent, and the only way on is a new sign-in. The render check then se
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from claude_session_tokens.core.findings import Finding, FindingError
 from claude_session_tokens.core.remedy import FRESH_LOGIN
 from claude_session_tokens.session import credentials as creds
+
+if TYPE_CHECKING:
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 FRESH_LOGIN_RUN = FRESH_LOGIN  # a Command, spelled for the run's front door when shown
 
@@ -26,7 +29,7 @@ def spent_line() -> str:
             f"machine is spent; run {FRESH_LOGIN_RUN}.")
 
 
-def tokens_refreshed(session: Any) -> bool:
+def tokens_refreshed(session: SessionUnderTest) -> bool:
     """True when what would ship carries other tokens than the profile (the prompt refreshed them)."""
     try:
         shipped = creds.parse_credentials(session.payload.credentials)

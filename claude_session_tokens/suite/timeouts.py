@@ -13,8 +13,8 @@ limit the run already has (or none at all: ``--timeout 0``) is kept. The plugin 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
