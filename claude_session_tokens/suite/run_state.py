@@ -9,13 +9,18 @@ way in: nothing else of the run lives in ``config.stash`` or in module globals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from claude_session_tokens.core.remedy import Spelling
 from claude_session_tokens.suite.ledger import Ledger
 from claude_session_tokens.suite.options import Settings
+
+if TYPE_CHECKING:
+    from claude_session_tokens.k8s.render import RenderResult
+    from claude_session_tokens.kinds.credential_kind import CredentialKind
+    from claude_session_tokens.suite.session import SessionUnderTest
 
 
 @dataclass(eq=False)
@@ -25,11 +30,11 @@ class RunState:
     ledger: Ledger = field(default_factory=Ledger)
     # the options, built once per run; None when they could not be read (they are refused elsewhere)
     settings: Settings | None = None
-    session: Any = None  # the SessionUnderTest of a run of checks/; None in other runs (pytest tests)
-    kind: Any = None  # the session's credential kind (credential_kind.CredentialKind)
+    session: SessionUnderTest | None = None  # a run of checks/ has one; other runs (pytest tests) not
+    kind: CredentialKind | None = None  # the session's credential kind
     spelling: Spelling | None = None  # how this run spells remedies (remedy.Spelling)
     summary_path: str | None = None  # where summary.md goes
-    result: Any = None  # the render check's RenderResult, once the Secret was rendered
+    result: RenderResult | None = None  # the render check's RenderResult, once the Secret was rendered
     prints_dry_run_itself: bool = False  # render_secret.py prints the --dry-run manifest on its own
     session_spent: bool = False  # the prompt refreshed the tokens and then no Secret was written
     current_item: pytest.Item | None = None  # the check running now (its warnings and sections)
