@@ -5,7 +5,7 @@ from pathlib import Path
 
 from claude_session_tokens.suite.options import OPTIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

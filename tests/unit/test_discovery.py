@@ -29,7 +29,7 @@ def test_option_beats_environment_beats_home(tmp_path):
 @pytest.mark.parametrize("value, says", [("", "set but empty"), ("~/.claude", 'with the "~" not expanded')])
 def test_empty_or_unexpanded_environment_variable_is_refused(tmp_path, platform, fix, value, says):
     """The CLI uses the current directory for "" and ./~/.claude for "~/.claude" (as the real-CLI
-    tier proves, test_realcli_credentials_forms.py): the suite must not verify ~/.claude instead."""
+    tier proves, tests/realcli/test_credentials_forms.py): the suite must not verify ~/.claude instead."""
     env = {"CLAUDE_CONFIG_DIR": value, "HOME": str(tmp_path), "USERPROFILE": str(tmp_path)}
     with pytest.raises(FindingError) as info:
         discover(None, env, platform)

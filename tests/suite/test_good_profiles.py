@@ -168,7 +168,7 @@ def test_empty_legacy_config_json_does_not_override(checks, profile):
     assert header(run)["global config"] == f"{profile.global_config} (in the config dir)"
 
 
-@pytest.mark.skipif(os.name == "nt", reason="POSIX modes: Windows is covered by test_foundation_windows.py")
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes: Windows is covered by tests/platforms/test_windows_profile.py")
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o644])
 def test_credentials_readable_by_others_is_a_warning(mode, checks, profile):
     profile.create()

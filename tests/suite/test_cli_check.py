@@ -93,7 +93,7 @@ def test_no_cli_anywhere_names_the_install_command(tmp_path):
 
 
 def test_the_auth_command_list_is_read_from_the_help_text():
-    fake_source = (Path(__file__).parent / "fakes" / "claude_fake.py").read_text()
+    fake_source = (Path(__file__).resolve().parents[1] / "fakes" / "claude_fake.py").read_text()
     help_text = fake_source.split('AUTH_HELP = """')[1].split('"""')[0]  # copied from claude 2.1.332
     assert cli.parse_auth_commands(help_text) == ("login", "logout", "status")
     assert cli.parse_auth_commands("Usage: claude [options]\n\nCommands:\n  mcp  x\n  update  y\n") == ("mcp", "update")
