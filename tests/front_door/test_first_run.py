@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import tomllib
 import yaml
-from helpers.fake_claude import FakeClaude
-from helpers.foundation import assert_no_canary
+from helpers.leaks import assert_no_leak
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 from helpers.render_support import REAL_CLAUDE, run_render_secret
@@ -30,11 +29,6 @@ from claude_session_tokens.suite.options import OPTIONS
 
 PROMPT = "test_prompt_answers_on_what_ships"
 needs_pty = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals (pty) are POSIX-only")
-
-
-@pytest.fixture
-def fake(tmp_path) -> FakeClaude:
-    return FakeClaude(tmp_path / "fake-bin")
 
 
 def _clean_env(**more: str) -> dict[str, str]:
@@ -151,7 +145,7 @@ def test_a_refused_fresh_login_does_not_run_the_prompt(checks, fake, profile):
     assert lines[at].split()[1:3] == ["NOT", "RUN"], lines[at]
     assert "test_00_fresh_login.py" in lines[at + 1]
     assert profile.snapshot() == before
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_a_refused_fresh_login_is_said_once_by_render_secret(render):

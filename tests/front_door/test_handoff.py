@@ -22,7 +22,7 @@ import yaml
 from helpers import privileges
 from helpers.fake_claude import FakeClaude
 from helpers.fake_security import FakeKeychain
-from helpers.foundation import assert_no_canary, assert_no_crash
+from helpers.foundation import assert_no_crash
 from helpers.leaks import assert_no_leak
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS, oauth_entry
@@ -116,7 +116,7 @@ def test_hand_off_removes_the_credentials_file_and_nothing_else(suite):
     # spelled with the CLI that was found (--claude-bin) and the profile in use
     assert f"CLAUDE_CONFIG_DIR={shlex.quote(str(suite.profile.dir))} {shlex.quote(str(suite.fake.bin))} auth login" in summary
     assert SHARED_CHAIN not in summary
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_without_hand_off_the_laptop_keeps_it_and_the_report_names_the_option(suite):
@@ -128,7 +128,7 @@ def test_without_hand_off_the_laptop_keeps_it_and_the_report_names_the_option(su
     assert render.prop("hand_off") == ["not requested (--hand-off not given)"]
     summary = run.summary_path.read_text()
     assert SHARED_CHAIN in summary and "--hand-off" in SHARED_CHAIN and "single-use" in SHARED_CHAIN
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_a_failed_run_leaves_the_laptop_untouched(suite):
@@ -142,7 +142,7 @@ def test_a_failed_run_leaves_the_laptop_untouched(suite):
     render = run.testcases()[RENDER_CASE]
     assert render.outcome == "failed" and not render.prop("hand_off")
     never_logged_out(suite.fake, prompted=False)
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_a_secret_that_cannot_be_written_leaves_the_laptop_untouched(suite):
@@ -195,7 +195,7 @@ def test_a_copy_that_changed_during_the_run_is_left_and_said(suite, pytester):
     assert "holds another session than the one captured" in summary
     assert "capture again with pytest checks --fresh-login --hand-off" in summary
     never_logged_out(suite.fake)
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 # --- the pieces, one by one -------------------------------------------------------------------
@@ -481,7 +481,7 @@ def test_the_whole_suite_hands_off_a_keychain_session(pytester, keychain, tmp_pa
     assert render.prop("hand_off") == [f"removed: macOS Keychain item '{service}' (account '{ACCOUNT}')"]
     assert (f"CLAUDE_CONFIG_DIR={shlex.quote(str(directory))} {shlex.quote(str(fake.bin))} auth login"
             in run.summary_path.read_text())
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 # --- render_secret.py with the real CLI --------------------------------------------------------
@@ -574,7 +574,7 @@ def test_a_profile_directory_that_forbids_the_removal(suite):
     assert "hand-off: NOT done: this machine still holds the session" in summary
     assert f"chmod u+w {shlex.quote(str(suite.profile.dir))} && rm {shlex.quote(str(suite.profile.credentials))}" \
         in summary
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 # --- only after the Secret is on disk ---------------------------------------------------------

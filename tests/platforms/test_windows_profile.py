@@ -11,12 +11,12 @@ import pytest
 from helpers.foundation import (
     FOUNDATION_FILES,
     ORDER,
-    assert_no_canary,
     assert_no_crash,
     assert_requirements_tagged,
     case,
     outcomes,
 )
+from helpers.leaks import assert_no_leak
 from helpers.profiles import ProfileBuilder
 from helpers.simulate import simulate_platform
 
@@ -39,7 +39,7 @@ def test_userprofile_session_passes(windows, checks, tmp_path):
     assert_no_crash(run)
     assert outcomes(run) == {c: "passed" for c in ORDER}
     assert_requirements_tagged(run)
-    assert_no_canary(run)
+    assert_no_leak(run)
     assert f"config dir: {profile.dir} (from %USERPROFILE%)" in run.stdout
     assert f"global config: {userprofile / '.claude.json'} (in the home directory)" in run.stdout
     # POSIX modes mean nothing on Windows: no chmod warning, modes listed as "-"

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.profiles import CANARY_MARKER, ProfileBuilder
+from helpers.leaks import assert_no_leak
+from helpers.profiles import ProfileBuilder
 from helpers.runner import CHECKS, ROOT, ChecksRun
 
 import claude_session_tokens.core.platforms as platforms
@@ -165,7 +166,7 @@ def test_checks_on_simulated_windows_find_the_profile_and_ignore_posix_modes(pyt
     assert all(not c.prop("warning") for c in cases.values()), {n: c.prop("warning") for n, c in cases.items()}
     assert "0644" not in run.summary_path.read_text()
     assert "    -  file" in run.summary_path.read_text()  # the listing's mode column
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)
 
 
 def test_the_same_group_readable_file_warns_on_linux(pytester, monkeypatch, tmp_path):

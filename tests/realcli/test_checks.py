@@ -16,9 +16,9 @@ import time
 
 import pytest
 import yaml
-from helpers.leaks import digests
+from helpers.leaks import CANARY_TOKENS, assert_no_leak, digests
 from helpers.messages_api import MessagesAPI
-from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, ProfileBuilder, oauth_entry
+from helpers.profiles import CANARY_ACCESS, ProfileBuilder, oauth_entry
 from helpers.real_cli import closed_port, offline, real_claude
 
 pytestmark = pytest.mark.realcli
@@ -55,13 +55,6 @@ def requirement_line(run, requirement: str) -> str:
     return next(line for line in run.stdout.splitlines() if line.startswith(requirement + " "))
 
 
-def assert_no_leak(run, *secrets: str) -> None:
-    text = run.every_text()
-    assert CANARY_MARKER not in text
-    for secret in secrets:
-        assert secret not in text
-
-
 def shipped_credentials(tmp_path) -> dict:
     secret = yaml.safe_load(secret_path(tmp_path).read_text())
     return json.loads(base64.b64decode(secret["data"][".credentials.json"]))
@@ -91,7 +84,7 @@ def test_good_session_passes_and_ships_the_token_the_api_saw(run_checks, profile
     assert profile.snapshot() == before
     assert not (profile.dir / "projects").exists()
     assert list(run_checks.home.iterdir()) == []  # nothing in the (stand-in) home either
-    assert_no_leak(run)
+    assert_no_leak(run, encoded=False)  # the reports hold the rendered Secret
 
 
 def test_401_fails_the_prompt_with_the_expired_or_revoked_remedy(run_checks, profile, tmp_path):
@@ -112,7 +105,7 @@ def test_401_fails_the_prompt_with_the_expired_or_revoked_remedy(run_checks, pro
     assert not secret_path(tmp_path).exists()  # nothing rendered
     assert run.ret != 0
     assert profile.snapshot() == before
-    assert_no_leak(run)
+    assert_no_leak(run, encoded=False)  # the reports hold the rendered Secret
 
 
 @pytest.mark.parametrize("credentials", [None, "{not json", "{}", "no-inference-scope"],
@@ -143,7 +136,7 @@ def test_no_or_invalid_credentials_fail_with_the_login_remedy(run_checks, profil
     assert api.messages_calls() == []
     assert not secret_path(tmp_path).exists()
     assert "Traceback" not in run.output
-    assert_no_leak(run)
+    assert_no_leak(run, encoded=False)  # the reports hold the rendered Secret
 
 
 def test_a_session_without_the_inference_scope_is_no_login_to_the_real_cli(run_checks, profile):
@@ -157,7 +150,7 @@ def test_a_session_without_the_inference_scope_is_no_login_to_the_real_cli(run_c
     assert "found no usable login in the files that would ship" in prompt.message
     assert "the CLI said: Not logged in" in prompt.message and "claude auth login" in prompt.message
     assert api.messages_calls() == []
-    assert_no_leak(run)
+    assert_no_leak(run, encoded=False)  # the reports hold the rendered Secret
 
 
 def test_unreachable_api_fails_with_a_network_remedy_inside_the_time_limit(run_checks, profile, tmp_path):
@@ -172,7 +165,7 @@ def test_unreachable_api_fails_with_a_network_remedy_inside_the_time_limit(run_c
     assert float(prompt.prop("prompt_seconds")[0]) < 10
     assert elapsed < 90  # the whole run, CLI probes included; without the limit the CLI retries ~3 min
     assert not secret_path(tmp_path).exists()
-    assert_no_leak(run)
+    assert_no_leak(run, encoded=False)  # the reports hold the rendered Secret
 
 
 def test_api_key_in_the_environment_does_not_rescue_a_dead_session(run_checks, profile, tmp_path):
@@ -187,7 +180,7 @@ def test_api_key_in_the_environment_does_not_rescue_a_dead_session(run_checks, p
     assert digests(api.bearer_tokens()) == digests([CANARY_ACCESS])  # the session's token did
     assert "ANTHROPIC_API_KEY" in run.output  # named (never its value) as a variable the pod must not have
     assert not secret_path(tmp_path).exists()
-    assert_no_leak(run, API_KEY)
+    assert_no_leak(run, tokens=(*CANARY_TOKENS, API_KEY), encoded=False)
 
 
 def test_keychain_session_is_verified_and_shipped_like_the_file(run_checks, profile, tmp_path):
@@ -214,4 +207,4 @@ def test_keychain_session_is_verified_and_shipped_like_the_file(run_checks, prof
     if RENDER_CHECK in cases:
         shipped = base64.b64decode(yaml.safe_load(secret_path(tmp_path).read_text())["data"][".credentials.json"])
         assert json.loads(shipped) == json.loads(item)
-    assert_no_leak(run, keychain_token)
+    assert_no_leak(run, tokens=(*CANARY_TOKENS, keychain_token), encoded=False)

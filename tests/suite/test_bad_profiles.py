@@ -20,13 +20,13 @@ from helpers.foundation import (
     LOGIN,
     ORDER,
     RELOGIN,
-    assert_no_canary,
     assert_no_crash,
     assert_requirements_tagged,
     case,
     fill,
     outcomes,
 )
+from helpers.leaks import assert_no_leak
 from helpers.profiles import DROP, ProfileBuilder, oauth_entry
 
 
@@ -231,7 +231,7 @@ def test_bad_profile_fails_the_right_check(name, checks, tmp_path):
     summary = run.summary_path.read_text(encoding="utf-8")
     assert remedy in summary
     assert "| SC-003 | FAIL |" in summary
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_every_failed_check_explains_itself(checks, profile):

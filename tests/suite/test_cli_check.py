@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.fake_claude import FakeClaude
 from helpers.runner import ROOT
 
 from claude_session_tokens.claude import cli
@@ -16,11 +15,6 @@ from claude_session_tokens.core.findings import FindingError
 CLI_CHECK = "test_claude_cli_can_log_out_and_in"
 REAL_CLAUDE = ROOT / "node_modules" / ".bin" / ("claude.cmd" if os.name == "nt" else "claude")
 INSTALL = "npm install -g @anthropic-ai/claude-code@latest"
-
-
-@pytest.fixture
-def fake(tmp_path) -> FakeClaude:
-    return FakeClaude(tmp_path / "fake-bin")
 
 
 def test_the_cli_check_records_the_version_and_passes(checks, fake, profile):

@@ -16,7 +16,7 @@ import sys
 import time
 
 import pytest
-from helpers.fake_claude import FakeClaude
+from helpers.leaks import assert_no_leak
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 from helpers.render_support import RENDER_SECRET
 from helpers.terminal_runs import (
@@ -33,11 +33,6 @@ LOGIN_CHECKS = ("test_00_fresh_login.py", "test_12_credentials_present.py", "tes
 PRESENT, VALID, PROMPT = ("test_credentials_are_present", "test_credentials_hold_a_claude_max_session",
                           "test_prompt_answers_on_what_ships")
 BROWSER_LINE = b"If the browser didn't open"
-
-
-@pytest.fixture
-def fake(tmp_path) -> FakeClaude:
-    return FakeClaude(tmp_path / "fake-bin")
 
 
 needs_pty = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals (pty) are POSIX-only")
@@ -109,7 +104,7 @@ def test_a_fresh_login_replaces_the_session_and_every_check_sees_the_new_one(log
     assert "claude auth login: sign in in your browser" in run.stdout
     assert "interactive terminal" not in run.stdout
     assert run.ret == 0
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)
 
 
 @needs_pty
@@ -134,7 +129,7 @@ def test_an_unchanged_fingerprint_fails(login_run, fake, profile):
     assert f"{profile_cli} auth logout && {profile_cli} auth login" in case.prop("remedy")[0]
     assert run.ret == 1
     assert "Traceback" not in run.output
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)
 
 
 def assert_later_checks_judged_the_logged_out_profile(run, fake, profile):

@@ -16,7 +16,8 @@ import os
 import pytest
 from helpers.fake_claude import FakeClaude
 from helpers.fake_security import FakeKeychain
-from helpers.profiles import CANARY_MARKER, CANARY_REFRESH, oauth_entry
+from helpers.leaks import assert_no_leak
+from helpers.profiles import CANARY_REFRESH, oauth_entry
 from helpers.runner import CHECKS, ROOT, ChecksRun
 from helpers.simulate import simulate_platform
 
@@ -153,4 +154,4 @@ def test_the_checks_after_a_fresh_login_on_macos_judge_the_new_keychain_item(mac
     assert login.prop("fingerprint_before") == [fingerprint(CANARY_REFRESH)]
     assert cases["test_credentials_are_present"].outcome == "passed"
     assert cases["test_credentials_hold_a_claude_max_session"].outcome == "passed"
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)

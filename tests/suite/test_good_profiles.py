@@ -17,12 +17,12 @@ import pytest
 from helpers.foundation import (
     FOUNDATION_FILES,
     ORDER,
-    assert_no_canary,
     assert_no_crash,
     assert_requirements_tagged,
     case,
     outcomes,
 )
+from helpers.leaks import assert_no_leak
 from helpers.profiles import ProfileBuilder
 from helpers.runner import ChecksRun
 
@@ -32,7 +32,7 @@ def assert_all_pass(run: ChecksRun) -> None:
     assert_no_crash(run)
     assert outcomes(run) == {c: "passed" for c in ORDER}
     assert_requirements_tagged(run)
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def header(run: ChecksRun) -> dict[str, str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from helpers.fake_claude import FakeClaude
-from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms, oauth_entry
+from helpers.leaks import assert_no_leak
+from helpers.profiles import HOUR_MS, now_ms, oauth_entry
 
 from claude_session_tokens.core.masked import Masked
 from claude_session_tokens.session.credentials import parse_credentials
@@ -52,7 +53,7 @@ def test_lifetime_cases_in_the_suite(checks, profile, tmp_path, name):
     else:
         assert len(fake.events("prompt")) == 1
     assert "writable persistent volume, seeded once from the Secret" in run.summary_path.read_text()
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)
 
 
 def test_hours_are_reported_for_the_access_token_and_the_sign_in():

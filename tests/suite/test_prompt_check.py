@@ -10,27 +10,18 @@ import os
 import time
 
 import pytest
-from helpers.fake_claude import FakeClaude, process_gone
-from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms
+from helpers.fake_claude import process_gone
+from helpers.leaks import assert_no_leak
+from helpers.profiles import HOUR_MS, now_ms
 
 AUTH_CHECKS = ("test_16_credentials_valid.py", "test_20_claude_cli.py",
                "test_30_session_lifetime.py", "test_40_test_prompt.py")
 PROMPT = "test_prompt_answers_on_what_ships"
 
 
-@pytest.fixture
-def fake(tmp_path) -> FakeClaude:
-    return FakeClaude(tmp_path / "fake-bin")
-
-
 def run_checks(checks, fake, profile, *args, env=None, paths=AUTH_CHECKS):
     return checks.run("--claude-config-dir", str(profile.dir), "--claude-bin", str(fake.bin), *args,
                       paths=paths, env={**fake.env(), **(env or {})})
-
-
-def assert_no_leak(run):
-    assert CANARY_MARKER not in run.every_text()
-    assert "Traceback" not in run.output
 
 
 def test_a_working_session_passes_and_records_seconds(checks, fake, profile):
@@ -47,7 +38,7 @@ def test_a_working_session_passes_and_records_seconds(checks, fake, profile):
     assert len(prompts) == 1, "the prompt runs once, however many checks use its verdict"
     assert prompts[0]["max_retries"] == "0"
     assert prompts[0]["profile"] != str(profile.dir)
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)
 
 
 def test_the_users_profile_is_unchanged_byte_for_byte(checks, fake, profile):
@@ -87,7 +78,7 @@ def test_each_failure_has_its_own_cause_and_remedy(checks, fake, profile, kind):
     assert remedy in case.prop("remedy")[0]
     assert run.ret == 1
     assert time.monotonic() - started < 60, "network failures must not wait for the CLI's retries"
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)
 
 
 def test_garbage_output_is_shown_without_any_token(checks, fake, profile):
@@ -97,7 +88,7 @@ def test_garbage_output_is_shown_without_any_token(checks, fake, profile):
     message = run.testcases()[PROMPT].message
     assert "502 Bad Gateway" in message  # the CLI's words are shown...
     assert "sk-ant-***" in message or "***" in message  # ...with the tokens masked
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)
 
 
 def test_a_hanging_cli_is_stopped_at_the_limit_with_everything_it_started(checks, fake, profile):
@@ -117,7 +108,7 @@ def test_a_hanging_cli_is_stopped_at_the_limit_with_everything_it_started(checks
     if os.name != "nt":
         helper = fake.events("hang")[0]["helper_pid"]
         assert process_gone(helper), "the CLI's helper process must be killed with it"
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)
 
 
 def test_a_slow_cli_within_the_limit_passes(checks, fake, profile):
@@ -141,7 +132,7 @@ def test_a_key_in_the_environment_does_not_rescue_a_dead_session(checks, fake, p
     assert fake.events("prompt")[0]["auth_variables"] == []
     assert any(variable in w for w in case.prop("warning")), "the variable is named as a warning"
     assert "value not shown" in run.output
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)
 
 
 def test_network_settings_pass_through_and_the_base_url_is_named(checks, fake, profile):
@@ -164,7 +155,7 @@ def test_an_expired_session_does_not_run_the_prompt(checks, fake, profile):
     assert "test prompt was not run" in prompt.message and "SC-005" in prompt.message
     assert "--fresh-login" in prompt.prop("remedy")[0]
     assert fake.events("prompt") == [], "running it would have spent the session"
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)
 
 
 def test_refresh_with_rotation_warns_that_the_laptop_session_is_spent(checks, fake, profile):
@@ -177,4 +168,4 @@ def test_refresh_with_rotation_warns_that_the_laptop_session_is_spent(checks, fa
     assert any("session on this machine is spent" in w for w in case.prop("warning"))
     assert "single-use" in run.output
     assert profile.snapshot() == before
-    assert_no_leak(run)
+    assert_no_leak(run, no_traceback=True)

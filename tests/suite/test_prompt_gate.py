@@ -10,7 +10,7 @@ import shlex
 from pathlib import Path
 
 from helpers.fake_claude import FakeClaude
-from helpers.foundation import assert_no_canary
+from helpers.leaks import assert_no_leak
 from helpers.render_support import make_repo
 
 from claude_session_tokens.suite import gate
@@ -56,7 +56,7 @@ def test_a_session_with_credential_problems_is_never_prompted_when_the_preview_f
     assert cases[PROMPT].outcome == "failed"  # JUnit stays honest: CI is red
     assert "The test prompt was not run: checks before it failed" in cases[PROMPT].message
     assert run.ret != 0 and profile.snapshot() == before
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_a_failing_preview_stops_the_prompt_and_the_table_says_not_run(checks, profile, tmp_path):
@@ -82,7 +82,7 @@ def test_a_failing_preview_stops_the_prompt_and_the_table_says_not_run(checks, p
     assert "test_40_test_prompt.py::test_prompt_answers_on_what_ships was not run (first fix FR-007" \
         in render.message
     assert run.ret != 0
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_the_prompt_waits_for_the_git_check_whatever_order_the_paths_are_given(checks, profile, tmp_path):

@@ -14,7 +14,8 @@ import textwrap
 import kubernetes_validate
 import pytest
 import yaml
-from helpers.foundation import assert_no_canary, assert_no_crash
+from helpers.foundation import assert_no_crash
+from helpers.leaks import assert_no_leak
 from helpers.messages_api import MessagesAPI
 from helpers.profiles import CANARY_ACCESS
 from helpers.render_support import (
@@ -112,7 +113,7 @@ def test_complete_passing_run_renders_the_verified_files(suite, api, tmp_path):
     assert comparable(manifest) == oracle
 
     assert "FR-006  PASS" in run.stdout and "| SC-004 | PASS |" in run.summary_path.read_text()
-    assert_no_canary(run)
+    assert_no_leak(run)
     encoded = manifest["data"][".credentials.json"]
     assert encoded not in run.every_text()  # not even base64-encoded outside the Secret
     assert json.loads(files[".credentials.json"])["claudeAiOauth"]["accessToken"] in api.bearer_tokens()
@@ -150,7 +151,7 @@ def test_blocked_run_writes_nothing_and_keeps_the_earlier_secret(suite, kind):
     assert "FR-006  FAIL" in run.stdout
     if kind != "error in a check":  # the injected RuntimeError is reported as a bug, by design
         assert_no_crash(run)
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_dry_run_prints_the_secret_and_writes_nothing(suite):
@@ -179,7 +180,7 @@ def test_unignored_destination_in_a_repository_is_refused(suite, tmp_path):
     assert cases["test_secret_cannot_be_committed"].outcome == "failed"
     assert "/k8s/claude.yaml" in cases["test_secret_cannot_be_committed"].message
     assert "FR-008" in cases[RENDER_CASE].message
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_refused_include_blocks_the_secret(suite):
@@ -188,7 +189,7 @@ def test_refused_include_blocks_the_secret(suite):
     assert run.ret != 0 and not suite.secret.exists()
     preview = run.testcases()["test_secret_preview_builds_and_validates_offline"]
     assert preview.outcome == "failed" and "projects/ holds full conversation transcripts" in preview.message
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 
@@ -214,5 +215,5 @@ def test_refreshed_credentials_from_the_prompt_are_what_ships(checks, profile, t
     annotations = manifest["metadata"]["annotations"]
     assert annotations["claude-session-tokens/session-fingerprint"] == fingerprint(shipped["refreshToken"])
     assert profile.snapshot() == before  # the user's profile is read, never modified
-    assert_no_canary(run)
+    assert_no_leak(run)
     assert shipped["refreshToken"] not in run.every_text()

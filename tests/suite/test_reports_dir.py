@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from helpers import privileges
-from helpers.foundation import assert_no_canary
+from helpers.leaks import assert_no_leak
 from helpers.render_support import run_render_secret
 
 from claude_session_tokens.suite.report_paths import directory_problem, reports_problem
@@ -75,7 +75,7 @@ def test_pytest_checks_with_a_bad_reports_dir_stops_before_any_check(checks, pro
     assert "Traceback" not in run.output and "NotADirectoryError" not in run.output
     assert f"--reports-dir {tmp_path / 'file' / 'sub'} cannot be used" in run.output
     assert not secret.exists()  # no check ran, nothing was written
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_render_secret_with_a_bad_reports_dir_exits_2_with_the_fix(profile, tmp_path):

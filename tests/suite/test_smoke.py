@@ -1,6 +1,6 @@
 """The good profile passes the session-file checks; the table and reports say so."""
 
-from helpers.profiles import CANARY_MARKER
+from helpers.leaks import assert_no_leak
 
 SESSION_FILE_CHECKS = tuple(f"test_1{n}_" for n in range(7))
 
@@ -15,4 +15,4 @@ def test_good_profile_passes_session_file_checks(checks, profile):
     assert "FR-005" in cases["test_session_directory_can_be_listed"].requirements()
     assert "FR-005  PASS" in run.stdout
     assert "| SC-003 | PASS |" in run.summary_path.read_text()
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)

@@ -6,7 +6,7 @@ CLI does near expiry (a real refresh cannot run offline).
 from __future__ import annotations
 
 from helpers.fake_claude import FakeClaude
-from helpers.foundation import assert_no_canary
+from helpers.leaks import assert_no_leak
 from helpers.render_support import make_repo, run_render_secret
 
 
@@ -26,7 +26,7 @@ def test_a_failing_git_check_stops_the_prompt_before_it_can_refresh(checks, prof
     assert "test_35_secret_not_committed.py" in prompt.message
     assert fake.events("prompt") == []  # the CLI never ran, so nothing was refreshed
     assert not target.exists() and profile.snapshot() == before
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_a_refresh_then_a_failed_write_says_the_session_is_spent(checks, profile, tmp_path):
@@ -44,7 +44,7 @@ def test_a_refresh_then_a_failed_write_says_the_session_is_spent(checks, profile
     assert "your session on this machine is spent; run pytest checks --fresh-login" in render.message
     assert render.prop("remedy")[0].startswith("pytest checks --fresh-login")
     assert f"{tmp_path / 'a-file'} is a file, not a directory" in render.message
-    assert_no_canary(run)
+    assert_no_leak(run)
 
 
 def test_render_secret_summary_says_the_session_is_spent(profile, tmp_path):

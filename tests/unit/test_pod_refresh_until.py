@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import kubernetes_validate
 import pytest
 from helpers.fake_claude import FakeClaude
-from helpers.profiles import CANARY_MARKER, HOUR_MS, now_ms, oauth_entry
+from helpers.leaks import assert_no_leak
+from helpers.profiles import HOUR_MS, now_ms, oauth_entry
 
 from claude_session_tokens import render_cli
 from claude_session_tokens.core.masked import Masked
@@ -108,4 +109,4 @@ def test_the_check_records_it_in_the_junit_and_the_summary(checks, profile, tmp_
     assert case.prop("pod_can_refresh_until") == [expected]
     summary = run.summary_path.read_text()
     assert UNTIL + expected in summary
-    assert CANARY_MARKER not in run.every_text()
+    assert_no_leak(run)
