@@ -202,8 +202,8 @@ def test_a_terminal_on_stdin_is_refused():
 def test_secret_reprs_never_show_the_token():
     result = subprocess.run([sys.executable, "-c", (
         "from claude_session_tokens.kinds.oauth_token import token_from;"
-        "from claude_session_tokens.core.masked import Secret;"
-        f"t = token_from(Secret({SETUP_TOKEN.encode()!r})); print(repr(t), str(t), f'{{t}}')")],
+        "from claude_session_tokens.core.masked import Masked;"
+        f"t = token_from(Masked({SETUP_TOKEN.encode()!r})); print(repr(t), str(t), f'{{t}}')")],
         capture_output=True, text=True, timeout=60, env=dict(os.environ))
     assert result.returncode == 0, result.stderr[-500:]
     assert_no_leak(result.stdout + result.stderr, "a repr", CANARIES)
