@@ -72,13 +72,19 @@ def _snapshot(directory) -> dict[str, str]:
             for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def platform_certificates(tmp_path_factory):
+    """The throw-away CA and platform.claude.com's certificate, minted once: only read by the tests."""
+    return mint(tmp_path_factory.mktemp("ca"), "platform.claude.com")
+
+
 @pytest.fixture
-def setup_token_world(tmp_path):
+def setup_token_world(tmp_path, platform_certificates):
     """A home with a session of its own, the OAuth stand-in answering setup-token's code exchange,
     and the Messages API accepting the token it hands out."""
     home = tmp_path / "home"
     ProfileBuilder(home / ".claude").create()
-    certs = mint(tmp_path / "ca", "platform.claude.com")
+    certs = platform_certificates
     with OAuthRefreshProxy(certificates=certs, setup_token=SETUP_TOKEN) as proxy, \
             MessagesAPI(accept=SETUP_TOKEN) as api:
         # CI=true (set by CI runners) would make --setup-token refuse at once: the terminal is real here

@@ -106,7 +106,7 @@ def test_the_whole_suite_leaks_no_token(name, checks, profile, tmp_path):
     child_tmp = tmp_path / "child-tmp"
     child_tmp.mkdir()
     run = checks.run(f"--claude-config-dir={profile.dir}", f"--claude-bin={fake.bin}", f"--secret-out={secret}",
-                     *args, *VERBOSE, timeout=180,
+                     *args, *VERBOSE, timeout=180, inline=False,  # a child: every byte it writes is seen
                      env={**fake.env(), "CLAUDE_CONFIG_DIR": None, "ANTHROPIC_BASE_URL": None,
                           "TMPDIR": str(child_tmp), "TEMP": str(child_tmp), "TMP": str(child_tmp), **extra_env})
 

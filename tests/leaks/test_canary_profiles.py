@@ -126,7 +126,8 @@ def test_no_token_in_any_output_or_report(name, checks, profile, tmp_path):
     build, exit_code, failing, text = PROFILES[name]
     build(profile)
     run = checks.run(f"--claude-config-dir={profile.dir}", f"--secret-out={tmp_path / 'secret.yaml'}", *VERBOSE,
-                     paths=FOUNDATION_FILES, env={"CLAUDE_CONFIG_DIR": None})
+                     paths=FOUNDATION_FILES, env={"CLAUDE_CONFIG_DIR": None},
+                     inline=False)  # a child: every byte it writes, up to its interpreter's exit, is seen
     assert run.ret == exit_code, run.output if CANARY_MARKER not in run.output else "(output withheld: it leaks)"
     assert_no_crash(run)
     assert_no_leak(run.every_text(), tokens=PLANTED)
