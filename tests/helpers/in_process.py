@@ -9,7 +9,8 @@ test about the process itself (a signal, the interpreter's exit, a real terminal
 child writes up to its exit) still starts a child.
 
 What a run leaves in the process is put back afterwards: the environment, the working directory,
-``sys.argv``, ``sys.path``, stdin, the temporary directory, and the modules it imported by path
+``sys.argv``, ``sys.path``, stdin, the temporary directory, the test's own pytest-timeout
+alarm, and the modules it imported by path
 (the checks' test modules, conftest.py files, a plugin a test wrote), so that the next run
 imports them afresh, as a new process would; the modules of Python, the installed libraries and
 the package stay, as they are the same in every run. The product's own state between runs
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import site
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -47,12 +50,30 @@ def _imported_by_path(module) -> bool:
     return not any(shared in path.parents for shared in SHARED)
 
 
+def _saved_alarm():
+    """pytest-timeout's alarm for the test that runs this (POSIX): the run's own pytest-timeout
+    sets and then cancels an alarm of the same kind, so it is put back after the run."""
+    if not hasattr(signal, "setitimer"):
+        return None
+    return signal.getsignal(signal.SIGALRM), signal.getitimer(signal.ITIMER_REAL)[0], time.monotonic()
+
+
+def _restore_alarm(alarm) -> None:
+    if alarm is None:
+        return
+    handler, left, since = alarm
+    signal.signal(signal.SIGALRM, handler)
+    if left:
+        signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - since), 0.001))
+
+
 @contextlib.contextmanager
 def like_a_child(env: dict[str, str] | None, cwd: Path) -> Iterator[None]:
     """The environment (all of it, as ``subprocess.run(env=...)``), cwd and stdin of a child."""
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     saved_argv, saved_path, saved_modules = sys.argv, list(sys.path), dict(sys.modules)
     saved_stdin, saved_tempdir = sys.stdin, tempfile.tempdir
+    alarm = _saved_alarm()
     tempfile.tempdir = None  # the run finds its temporary directory from its own TMPDIR, TEMP, TMP
     if env is not None:
         os.environ.clear()
@@ -64,6 +85,7 @@ def like_a_child(env: dict[str, str] | None, cwd: Path) -> Iterator[None]:
         yield
     finally:
         sys.stdin, tempfile.tempdir = saved_stdin, saved_tempdir
+        _restore_alarm(alarm)
         devnull.close()
         os.chdir(saved_cwd)
         os.environ.clear()
