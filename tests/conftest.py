@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from helpers.fake_claude import FakeClaude
 from helpers.profiles import ProfileBuilder
 from helpers.runner import ChecksRunner
 
@@ -15,6 +16,13 @@ pytest_plugins = ["pytester"]
 def profile(tmp_path) -> ProfileBuilder:
     """A fresh, valid Claude Max profile in a temporary directory (see helpers/profiles.py)."""
     return ProfileBuilder(tmp_path / "claude-config")
+
+
+@pytest.fixture
+def fake(tmp_path) -> FakeClaude:
+    """The fake ``claude`` CLI (tests/fakes/) in a temporary bin directory; ``fake.control(mode)``
+    picks how it behaves, ``fake.env()`` points a run at it (see helpers/fake_claude.py)."""
+    return FakeClaude(tmp_path / "fake-bin")
 
 
 @pytest.fixture

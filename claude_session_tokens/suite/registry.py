@@ -4,7 +4,7 @@ One :class:`Check` per ``checks/test_*.py`` file, in the order the checks run: t
 IDs it proves (the plugin tags each of its testcases with them, as the ``requirement`` marker and
 the JUnit ``requirement`` properties, in this order), its :class:`Role` s, and why it does not
 apply to a credential kind. The plugin, the render gate, the time limits and the setup-token
-mode read it; ``tests/test_registry.py`` holds the README table and the check files to it.
+mode read it; ``tests/architecture/test_registry.py`` holds the README table and the check files to it.
 """
 
 from __future__ import annotations

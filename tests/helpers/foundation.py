@@ -11,8 +11,6 @@ import shlex
 import shutil
 
 from claude_session_tokens.suite import registry
-from helpers.leaks import assert_no_leak
-from helpers.profiles import CANARY_ACCESS, CANARY_REFRESH
 from helpers.runner import ROOT, ChecksRun
 
 # short name -> (file in checks/, test function, requirement IDs it must carry in the JUnit XML: the registry's)
@@ -48,8 +46,6 @@ def fill(text: str, profile_dir, **more) -> str:
     """``text`` with {cli} (the CLI with this profile's CLAUDE_CONFIG_DIR) and ``more`` filled in."""
     return text.format(cli=f"CLAUDE_CONFIG_DIR={shlex.quote(str(profile_dir))} {claude_as_found()}", **more)
 
-CANARIES = (CANARY_ACCESS, CANARY_REFRESH)
-
 
 def outcomes(run: ChecksRun) -> dict[str, str]:
     """{short name: passed/failed/error/skipped} of the foundation checks in the JUnit XML."""
@@ -75,9 +71,3 @@ def assert_requirements_tagged(run: ChecksRun) -> None:
     cases = run.testcases()
     for short, (_, func, ids) in CHECKS.items():
         assert sorted(cases[func].requirements()) == sorted(ids), short
-
-
-def assert_no_canary(run: ChecksRun) -> None:
-    """The fake tokens appear in no output and no report: not as text, not as the marker, not as
-    base64 at any alignment (helpers/leaks.py; the message names the kind of leak, never the value)."""
-    assert_no_leak(run.every_text(), "the output or a report", CANARIES)

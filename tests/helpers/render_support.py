@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from helpers.in_process import run_main
 from helpers.runner import ROOT
 
 REAL_CLAUDE = ROOT / "node_modules" / ".bin" / ("claude.cmd" if os.name == "nt" else "claude")
@@ -74,8 +75,17 @@ def make_repo(path: Path, gitignore: str | None = None) -> Path:
 
 
 def run_render_secret(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-                      timeout: float = 180) -> subprocess.CompletedProcess:
-    """``python render_secret.py ARGS`` as a user runs it, stdout and stderr apart."""
+                      timeout: float = 180, in_process: bool = True) -> subprocess.CompletedProcess:
+    """``python render_secret.py ARGS`` as a user runs it, stdout and stderr apart.
+
+    By default ``render_cli.main(ARGS)`` runs in this process, as the child would (helpers/
+    in_process.py: its environment, cwd and stdin; the output captured at the file descriptors).
+    ``in_process=False`` starts ``render_secret.py`` as a child, for a test about the process
+    itself; ``timeout`` limits only such a child."""
+    if in_process:
+        from claude_session_tokens import render_cli
+
+        return run_main(render_cli.main, args, str(RENDER_SECRET), env=env, cwd=cwd or ROOT, path0=ROOT)
     return subprocess.run([sys.executable, str(RENDER_SECRET), *args], capture_output=True, text=True,
                           errors="replace", timeout=timeout, env=env, cwd=cwd or ROOT,
                           stdin=subprocess.DEVNULL)

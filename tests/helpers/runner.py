@@ -8,6 +8,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from .in_process import run_main
+
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ROOT / "checks"
 # pytest plugins this machine happens to have that are no part of the product: importing
@@ -74,7 +78,7 @@ class ChecksRun:
 
 
 class ChecksRunner:
-    """``checks.run(*args)`` runs ``pytest <ROOT>/checks *args`` in a subprocess."""
+    """``checks.run(*args)`` runs ``pytest <ROOT>/checks *args``, in this process unless told."""
 
     def __init__(self, pytester, monkeypatch, out_dir: Path) -> None:
         self.pytester = pytester
@@ -82,10 +86,14 @@ class ChecksRunner:
         self.out_dir = out_dir
 
     def run(self, *args: str, paths: tuple[str, ...] = (), env: dict[str, str | None] | None = None,
-            timeout: float = 120, modes_apply: bool = False, inline: bool = False) -> ChecksRun:
-        """``modes_apply=True``: the child cannot bypass file modes, even as root (helpers/privileges.py).
-        ``inline=True``: run in this process (``pytester.runpytest``), so a test's monkeypatching
-        (e.g. helpers/simulate.py's simulated platform) applies to the checks."""
+            timeout: float = 120, modes_apply: bool = False, inline: bool = True) -> ChecksRun:
+        """``inline=True`` (the default): ``pytest.main`` in this process (helpers/in_process.py),
+        which saves starting Python and importing pytest for every run, and a test's
+        monkeypatching (e.g. helpers/simulate.py's simulated platform) applies to the checks.
+        ``inline=False``: a ``pytest`` child (``timeout`` limits it), for a test about the process:
+        its exit by a signal, what reaches its file descriptors (the CLI's children included),
+        its interpreter's exit. ``modes_apply=True``: a child that cannot bypass file modes,
+        even as root (helpers/privileges.py)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         junit = self.out_dir / "junit.xml"
         targets = [str(CHECKS / p) for p in paths] or [str(CHECKS)]
@@ -99,9 +107,9 @@ class ChecksRunner:
         if modes_apply:
             return self._run_with_modes_applying(argv, timeout)
         if inline:
-            result = self.pytester.runpytest_inprocess(*argv)
-            return ChecksRun(int(result.ret), result.stdout.str(), result.stderr.str(), junit,
-                             self.out_dir / "summary.md", self.out_dir)
+            done = run_main(pytest.main, argv, "pytest", cwd=self.pytester.path, path0=self.pytester.path)
+            return ChecksRun(done.returncode, done.stdout, done.stderr, junit, self.out_dir / "summary.md",
+                             self.out_dir)
         result = self.pytester.runpytest_subprocess(*argv, timeout=timeout)
         return ChecksRun(result.ret, result.stdout.str(), result.stderr.str(), junit,
                          self.out_dir / "summary.md", self.out_dir)
