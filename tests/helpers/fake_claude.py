@@ -34,7 +34,7 @@ class FakeClaude:
     def bin(self) -> Path:
         return self.dir / ("claude.cmd" if os.name == "nt" else "claude")
 
-    def control(self, mode: str = "ok", **fields) -> "FakeClaude":
+    def control(self, mode: str = "ok", **fields) -> FakeClaude:
         data = {"mode": mode, "log": str(self.log_file), **fields}
         self.control_file.write_text(json.dumps(data), encoding="utf-8")
         return self

@@ -103,13 +103,13 @@ class FakeKeychain:
     def executable(self) -> str:
         return str(self.dir / ("security.cmd" if os.name == "nt" else "security"))
 
-    def add(self, service: str, account: str, data: bytes | str) -> "FakeKeychain":
+    def add(self, service: str, account: str, data: bytes | str) -> FakeKeychain:
         raw = data.encode() if isinstance(data, str) else data
         self.items.append({"service": service, "account": account, "hex": raw.hex()})
         self._save()
         return self
 
-    def set_mode(self, mode: str) -> "FakeKeychain":
+    def set_mode(self, mode: str) -> FakeKeychain:
         """``normal``, ``locked``, ``denied``, ``canceled``, ``nokeychain`` or ``deny-delete``."""
         self.mode = mode
         self._save()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from helpers.profiles import CANARY_ACCESS, CANARY_MARKER, CANARY_REFRESH
 

@@ -64,7 +64,7 @@ def namespaces() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0 and os.uname().sysname == "Linux"
 
 
-def user(manifest: "Manifest") -> tuple[int, int]:
+def user(manifest: Manifest) -> tuple[int, int]:
     """(uid, gid) the containers really run as: the pod's, or the current user's without root."""
     if namespaces():
         return manifest.uid, manifest.fs_group
@@ -77,7 +77,7 @@ class Manifest:
     doc: dict
 
     @classmethod
-    def load(cls, name: str) -> "Manifest":
+    def load(cls, name: str) -> Manifest:
         path = ROOT / "examples" / name
         docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
         return cls(path, docs[0])

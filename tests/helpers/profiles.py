@@ -49,7 +49,7 @@ class ProfileBuilder:
         self.credentials = directory / ".credentials.json"
         self.global_config = directory / ".claude.json"
 
-    def create(self, **oauth_overrides: Any) -> "ProfileBuilder":
+    def create(self, **oauth_overrides: Any) -> ProfileBuilder:
         """A complete, valid profile: credentials (mode 0600) and a global config."""
         self.dir.mkdir(parents=True, exist_ok=True)
         self.write_credentials({"claudeAiOauth": oauth_entry(**oauth_overrides)})

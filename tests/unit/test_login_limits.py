@@ -94,7 +94,7 @@ def test_the_windows_console_is_written_in_utf8(monkeypatch, tmp_path):
     monkeypatch.setattr(console_module.os, "name", "nt")
     assert Console.encoding() == "utf-8"
     monkeypatch.undo()
-    with Console(open(tmp_path / "in", "wb+"), open(tmp_path / "out", "wb")) as console:
-        with console.mode_kept():  # not a terminal: nothing saved, nothing restored, no error
-            console.say("ok")
+    with Console(open(tmp_path / "in", "wb+"), open(tmp_path / "out", "wb")) as console, \
+            console.mode_kept():  # not a terminal: nothing saved, nothing restored, no error
+        console.say("ok")
     assert (tmp_path / "out").read_bytes() == b"ok\n"
