@@ -399,7 +399,7 @@ def auth(args: list[str]) -> int:
                 return 1
         elif CONTROL.get("login_needs_tty", True):
             log(event="login_waits", reason="no terminal to read the code from")
-            time.sleep(3600)  # domain.md section 1: without a terminal it waits forever
+            time.sleep(3600)  # the real login without a terminal waits forever (docs/claude-cli-facts.md, Commands)
             return 1
         if how == "fail":
             print("Login failed: OAuth error: invalid_request")

@@ -1,4 +1,4 @@
-"""No token leaks from the WHOLE suite, in any fault of the CLI, however verbose the run (house rule 1).
+"""No token leaks from the WHOLE suite, in any fault of the CLI, however verbose the run.
 
 Each case runs every check in ``checks/`` (session files, CLI, lifetime, test prompt, git
 safety, render; the fresh login in its own case on a pseudo-terminal, POSIX) in one subprocess, with ``-vv -l --tb=long -rA``, against the fake

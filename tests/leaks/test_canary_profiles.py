@@ -1,4 +1,4 @@
-"""No token leaks, whatever the profile and however verbose the run (house rule 1).
+"""No token leaks, whatever the profile and however verbose the run.
 
 Profiles carry the canary tokens of helpers/profiles.py. Each run uses ``-vv -l --tb=long -rA``
 (the most pytest can show: every local, long tracebacks, every outcome's captured output), and

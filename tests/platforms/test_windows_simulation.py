@@ -2,7 +2,7 @@
 
 Where the session lives (``%USERPROFILE%``, no ``HOME``), the CLI found as ``claude.cmd`` or
 ``claude.exe`` through ``PATHEXT``, no POSIX mode warnings or modes in the listing, the
-``icacls`` remedy, and the terminal attachment of the fresh login (issue 5).
+``icacls`` remedy, and the terminal attachment of the fresh login.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``pytest checks`` with the real ``claude`` CLI against a local Messages API (issue 5).
+"""``pytest checks`` with the real ``claude`` CLI against a local Messages API.
 
 Each test runs the real checks in a subprocess with ``--claude-bin node_modules/.bin/claude``
 and ``ANTHROPIC_BASE_URL`` pointing at helpers/messages_api.py, which accepts only the access
@@ -75,7 +75,7 @@ def test_good_session_passes_and_ships_the_token_the_api_saw(run_checks, profile
     # the API saw the session's access token, as a bearer token, and nothing else
     assert api.bearer_tokens() and digests(api.bearer_tokens()) == digests([CANARY_ACCESS])
     assert api.api_keys() == []
-    # the Secret renders (issue 4's render check), carrying exactly that access token
+    # the Secret renders (the render check), carrying exactly that access token
     if RENDER_CHECK in cases:
         assert cases[RENDER_CHECK].outcome == "passed", cases[RENDER_CHECK].message
         assert shipped_credentials(tmp_path)["claudeAiOauth"]["accessToken"] == api.bearer_tokens()[0]

@@ -1,4 +1,4 @@
-"""What the real ``claude`` CLI does against the local Messages API (domain.md section 5).
+"""What the real ``claude`` CLI does against the local Messages API (docs/claude-cli-facts.md, The headless prompt).
 
 These pin the behaviour the checks' test prompt relies on, with the installed CLI (package.json
 pins the version): the bearer token it sends, its answers to 401, to no credentials and to a

@@ -315,7 +315,7 @@ def test_render_secret_with_fresh_login_talks_to_the_terminal(pytester, fake, pr
     assert CANARY_MARKER not in run.stdout
 
 
-# --- the fake itself follows domain.md section 1 ---------------------------------------------------
+# --- the fake itself follows the real CLI's commands (docs/claude-cli-facts.md, Commands) ------
 
 def fake_login(fake, tmp_path, timeout):
     env = {**os.environ, **fake.env(), "CLAUDE_CONFIG_DIR": str(tmp_path / "fake-profile")}

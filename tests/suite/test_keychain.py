@@ -1,4 +1,4 @@
-"""The macOS Keychain credential source, with a fake ``security`` on PATH (issue 5).
+"""The macOS Keychain credential source, with a fake ``security`` on PATH.
 
 Unit tests of ``claude_session_tokens.session.keychain`` and discovery, then the real ``checks/`` suite
 run with a simulated macOS (inline, ``current_platform`` monkeypatched) and with

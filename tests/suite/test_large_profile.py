@@ -1,8 +1,8 @@
 """FR-005 on a heavy user's profile: 100,000 transcripts under ``projects/``.
 
 The profile is built once for the module. The tests assert what the listing says (counts,
-sizes, no per-file lines); how fast it is, is measured by the benchmark script, not here
-(house rule 6).
+sizes, no per-file lines); how fast it is, is measured by the benchmark script, not here:
+speed targets live in bench/, not in timed tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parsing and judging .credentials.json without ever showing a token (domain.md section 3)."""
+"""Parsing and judging .credentials.json without ever showing a token (docs/claude-cli-facts.md, The credentials file)."""
 
 from __future__ import annotations
 

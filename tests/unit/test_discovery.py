@@ -1,4 +1,4 @@
-"""discover(): where the session is, in the CLI's order (FR-003, domain.md section 2)."""
+"""discover(): where the session is, in the CLI's order (FR-003, docs/claude-cli-facts.md, Where the session lives)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Secret: the masked container every token and credential blob travels in (house rule 1)."""
+"""Masked: the masked container every token and credential blob travels in, so none is ever shown."""
 
 from __future__ import annotations
 

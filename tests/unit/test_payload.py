@@ -1,5 +1,5 @@
 """The Secret's exact files: credentials byte for byte (or only claudeAiOauth), a minimal
-global config, and nothing that leaks history (domain.md sections 2 and 6)."""
+global config, and nothing that leaks history (docs/claude-cli-facts.md: Where the session lives, The Kubernetes Secret)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Nothing that may hold a token is shown: file values, raw CLI output, the manifest (house rule 1).
+"""Nothing that may hold a token is shown: file values, raw CLI output, the manifest: no token is ever shown.
 
 Review 1.1, 1.2, 1.3, 1.5: values from the credentials file only when provably harmless; the
 repr of objects holding raw CLI output or the manifest; masking before shortening; URLs
