@@ -32,7 +32,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_session_tokens.core.atomic import fsync_directory, write_atomically
 from claude_session_tokens.core.findings import Finding, FindingError
@@ -41,11 +41,13 @@ from claude_session_tokens.core.platforms import is_macos, is_windows
 from claude_session_tokens.core.remedy import LOG_IN, Spelling, current, suite
 from claude_session_tokens.core.shown_values import shown_list
 from claude_session_tokens.session import credentials as creds
-from claude_session_tokens.session import keychain
 from claude_session_tokens.session.discovery import CREDENTIALS_FILE
 from claude_session_tokens.session.files import READ_LIMIT
-from claude_session_tokens.session.keychain import KeychainCredentialSource
 from claude_session_tokens.session.sources import FileCredentialSource
+
+if TYPE_CHECKING:  # the Keychain (macOS) is imported when a hand-off needs it
+    from claude_session_tokens.session import keychain
+    from claude_session_tokens.session.keychain import KeychainCredentialSource
 
 OPTION = "--hand-off"
 FRESH_LOGIN_RUN = suite("--fresh-login", "--hand-off")  # a Command: spelled for the run's front door when shown
@@ -266,6 +268,8 @@ UNLOCK = "security unlock-keychain ~/Library/Keychains/login.keychain-db"
 def remove_keychain_item(source: KeychainCredentialSource, captured: Masked[bytes],
                          environ: Mapping[str, str], security: str | None = None) -> HandOff:
     """Delete the Keychain item the session was read from, if it still holds exactly ``captured``."""
+    from claude_session_tokens.session import keychain
+
     if security is None:
         security = shutil.which("security", path=environ.get("PATH"))
     where = source.label
@@ -307,6 +311,8 @@ def hand_off(session: Any, secret_path: Path, secret_text: str, secret_synced: b
     Only when the Secret was synced to disk and reads back as ``secret_text``; otherwise, and
     on any doubt, this machine's copy stays and the result says how to remove it by hand.
     """
+    from claude_session_tokens.session.keychain import KeychainCredentialSource
+
     platform = session.platform
     try:
         location = session.location
