@@ -63,7 +63,7 @@ def test_secret_cannot_be_committed(claude_session, record_property):
             remedy=refusal.remedy))
     elif refusal:
         problems.append(f"{refusal.cause} Fix: {refusal.remedy}")
-    for root, top in scan_plan(claude_session.settings.project_root, verdict.work_tree):
+    for root, top in scan_plan(claude_session.settings.project_root, verdict.work_tree, verdict.asked_in):
         problems += _committed_secrets(root, top)
     if problems:
         fail_check(Finding(

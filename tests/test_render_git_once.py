@@ -33,8 +33,11 @@ def git_logging_wrapper(directory: Path, log: Path) -> Path:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the logging git wrapper is a POSIX shell script")
-@pytest.mark.parametrize("dry_run", [False, True], ids=["written", "dry-run"])
-def test_each_git_question_is_asked_once_per_run(profile, tmp_path, dry_run):
+@pytest.mark.parametrize(("where", "dry_run"), [("infra", False), ("infra", True), ("project", True)],
+                         ids=["other-work-tree-written", "other-work-tree-dry-run", "project-dry-run"])
+def test_each_git_question_is_asked_once_per_run(profile, tmp_path, where, dry_run):
+    """``infra``: the Secret goes into another git work tree than the project's (both are scanned);
+    ``project``: to the default place, ``secrets/`` of this checkout (--dry-run: nothing is written)."""
     profile.create()
     infra = make_repo(tmp_path / "infra", gitignore="/secrets/\n")  # another work tree than the project's
     (infra / "README").write_text("infra\n")
@@ -47,7 +50,7 @@ def test_each_git_question_is_asked_once_per_run(profile, tmp_path, dry_run):
         env["ANTHROPIC_BASE_URL"] = api.url
         result = run_render_secret("--claude-config-dir", str(profile.dir), "--claude-bin", str(REAL_CLAUDE),
                                    "--reports-dir", str(tmp_path / "reports"),
-                                   "--secret-out", str(infra / "secrets" / "s.yaml"),
+                                   *(["--secret-out", str(infra / "secrets" / "s.yaml")] if where == "infra" else []),
                                    *(["--dry-run"] if dry_run else []), env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (infra / "secrets" / "s.yaml").exists() is not dry_run
@@ -56,7 +59,7 @@ def test_each_git_question_is_asked_once_per_run(profile, tmp_path, dry_run):
     assert asked_twice == [], calls
     # the destination was judged (test_35), and both work trees were scanned, by the same run
     assert sum("check-ignore" in call for call in calls) == 1, calls
-    assert sum(" ls-files -s -z" in call for call in calls) == 2, calls
+    assert sum(" ls-files -s -z" in call for call in calls) == (2 if where == "infra" else 1), calls
 
 
 def test_scan_plan_hands_on_the_tops_git_already_named(tmp_path):
@@ -71,3 +74,18 @@ def test_scan_plan_hands_on_the_tops_git_already_named(tmp_path):
     assert scan_plan(plain, other) == [(plain, None), (other, other.resolve())]
     # a top handed on gives the same answer as one asked for
     assert tracked_session_secrets(repo, top) == tracked_session_secrets(repo)
+
+
+def test_scan_plan_does_not_ask_again_where_the_destination_was_asked(tmp_path, monkeypatch):
+    from claude_session_tokens.k8s import git_safety
+
+    repo = make_repo(tmp_path / "repo")
+    verdict = git_safety.check_destination(repo / "secrets" / "s.yaml")  # secrets/ does not exist: asked in repo
+    assert verdict.asked_in == repo and verdict.work_tree == repo.resolve()
+    asked = []
+    monkeypatch.setattr(git_safety, "work_tree_of", lambda path, git: asked.append(path) or None)
+    assert scan_plan(repo, verdict.work_tree, verdict.asked_in) == [(repo, verdict.work_tree)]
+    assert asked == []
+    (repo / "sub").mkdir()  # another directory: git is asked there
+    scan_plan(repo / "sub", verdict.work_tree, verdict.asked_in)
+    assert asked == [repo / "sub"]

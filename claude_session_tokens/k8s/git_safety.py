@@ -50,6 +50,7 @@ class DestinationVerdict:
     gitignore_line: str | None = None  # when unsafe: the line that fixes it
     gitignore_file: Path | None = None
     git_failed_in: Path | None = None  # when git could not answer: the directory it was asked in
+    asked_in: Path | None = None  # when git named ``work_tree``: the directory it was asked in
 
 
 def git_executable() -> str | None:
@@ -124,14 +125,15 @@ def check_destination(path: Path) -> DestinationVerdict:
         return DestinationVerdict(path, False, note=f"git could not tell whether {path} would be "
                                   f"committed: {err}", git_failed_in=anchor)
     if result.returncode == 0:
-        return DestinationVerdict(path, True, top, note=f"{relative.as_posix()} is ignored by git in {top}")
+        return DestinationVerdict(path, True, top, note=f"{relative.as_posix()} is ignored by git in {top}",
+                                  asked_in=anchor)
     if result.returncode != 1:  # 1: not ignored; anything else: check-ignore itself failed
         error = result.stderr.decode("utf-8", "replace").strip()
-        return DestinationVerdict(path, False, top, git_failed_in=anchor,
+        return DestinationVerdict(path, False, top, git_failed_in=anchor, asked_in=anchor,
                                   note=f"git could not tell whether {path} would be committed: "
                                        f"{error.splitlines()[-1] if error else f'git check-ignore exited {result.returncode}'}")
     return DestinationVerdict(path, False, top, gitignore_line=gitignore_line(relative),
-                              gitignore_file=top / ".gitignore")
+                              gitignore_file=top / ".gitignore", asked_in=anchor)
 
 
 def carries_session(document: object) -> bool:
@@ -231,14 +233,20 @@ def work_trees_to_scan(project: Path, destination_top: Path | None) -> list[Path
     return [root for root, _ in scan_plan(project, destination_top)]
 
 
-def scan_plan(project: Path, destination_top: Path | None) -> list[tuple[Path, Path | None]]:
+def scan_plan(project: Path, destination_top: Path | None,
+              asked_in: Path | None = None) -> list[tuple[Path, Path | None]]:
     """:func:`work_trees_to_scan`, each with the top of its work tree when git already said it
-    (None: not asked yet, or git could not answer); pass it on as ``tracked_session_secrets(root, top)``."""
+    (None: not asked yet, or git could not answer); pass it on as ``tracked_session_secrets(root, top)``.
+    ``asked_in``: where git was asked for ``destination_top`` (``DestinationVerdict.asked_in``);
+    when the project's question would be asked there too, its answer is that one."""
     if destination_top is None:
         return [(project, None)]
     git = git_executable()
     try:
-        project_top = work_tree_of(project, git) if git else None
+        if asked_in is not None and existing_ancestor(Path(project)) == asked_in:
+            project_top = Path(destination_top)
+        else:
+            project_top = work_tree_of(project, git) if git else None
     except GitError:  # the project's own scan reports it
         project_top = None
     same = project_top is not None and project_top.resolve() == Path(destination_top).resolve()
