@@ -42,12 +42,14 @@ Fix: ``pytest checks --fresh-login`` in an interactive terminal; or by hand
 """
 
 from claude_session_tokens.claude.login import RUN_IT, attached_terminal, fresh_login
-from claude_session_tokens.claude.setup_token import capture
 from claude_session_tokens.suite.plugin import skip_by_design
 
 
 def test_fresh_login(claude_session, request, record_property):
     if claude_session.settings.setup_token:
+        # imported here: only this mode runs 'claude setup-token'
+        from claude_session_tokens.claude.setup_token import capture
+
         outcome = capture(claude_session, lambda: attached_terminal(request.config))
         record_property("login_seconds", f"{outcome.seconds:.1f}")
         record_property("token_fingerprint", outcome.fingerprint)

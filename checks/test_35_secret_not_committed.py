@@ -36,8 +36,8 @@ from claude_session_tokens.k8s.git_safety import (
     SCAN_FAILED,
     check_destination,
     gitignore_line,
+    scan_plan,
     tracked_session_secrets,
-    work_trees_to_scan,
 )
 from claude_session_tokens.k8s.render import git_refusal
 from claude_session_tokens.suite.plugin import fail_check, warn_check
@@ -46,9 +46,10 @@ from claude_session_tokens.suite.plugin import fail_check, warn_check
 def test_secret_cannot_be_committed(claude_session, record_property):
     destination = claude_session.settings.secret_path().absolute()
     verdict = check_destination(destination)
+    claude_session.git_verdict = verdict  # git is asked once per run: the render step reuses the answer
     record_property("secret_destination", str(destination))
     problems = []
-    refusal = git_refusal(destination) if not verdict.safe else None
+    refusal = git_refusal(destination, verdict) if not verdict.safe else None
     if refusal and claude_session.settings.dry_run:
         problem = (f"{destination} is inside the git work tree {verdict.work_tree} and git does not ignore it"
                    if verdict.gitignore_line else verdict.note)
@@ -59,8 +60,8 @@ def test_secret_cannot_be_committed(claude_session, record_property):
             remedy=refusal.remedy))
     elif refusal:
         problems.append(f"{refusal.cause} Fix: {refusal.remedy}")
-    for root in work_trees_to_scan(claude_session.settings.project_root, verdict.work_tree):
-        problems += _committed_secrets(root)
+    for root, top in scan_plan(claude_session.settings.project_root, verdict.work_tree, verdict.asked_in):
+        problems += _committed_secrets(root, top)
     if problems:
         fail_check(Finding(
             cause="A Secret with session tokens could be, or already is, committed to git:",
@@ -74,9 +75,9 @@ def test_secret_cannot_be_committed(claude_session, record_property):
                            remedy="install git, or keep the Secret outside any repository"))
 
 
-def _committed_secrets(root: Path) -> list[str]:
+def _committed_secrets(root: Path, top: Path | None = None) -> list[str]:
     """A line (with its fix) for each Secret carrying session keys that ``root``'s git tracks."""
-    committed, note = tracked_session_secrets(root)
+    committed, note = tracked_session_secrets(root, top)
     problems = []
     if note.startswith(SCAN_FAILED):
         problems.append(f"{note}. Fix: see git's own message: git -C {quoted(root)} ls-files   and fix what it says")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -120,6 +121,9 @@ class _Collector:
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
         run_state(config).prints_dry_run_itself = True
+
+    def pytest_collection_finish(self) -> None:
+        gc.freeze()  # the checks and their modules, loaded by now: see run()
 
 
 def _expiry_line(label: str, moment_ms: int | None, now: datetime) -> str | None:
@@ -517,7 +521,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     earlier = read_earlier(target) if target is not None else None
     with remedy.entered_through(door):
         with contextlib.redirect_stdout(pytest_out), only_the_suites_plugins():
-            ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
+            # What is loaded before the checks run (pytest, the checks, their modules) lives as long
+            # as the run: it is kept out of the garbage collector's passes (pytest makes five at its
+            # end), then handed back, so an in-process caller's collector is as it was.
+            gc.freeze()
+            try:
+                ret = pytest.main([*args, "-p", "pytest_timeout"], plugins=[collector])
+            finally:
+                gc.unfreeze()
         stopped = signals.received()
         if stopped and int(ret) == 128 + stopped:  # SIGTERM/SIGHUP took the path of Ctrl+C (signals.py)
             ret = pytest.ExitCode.INTERRUPTED

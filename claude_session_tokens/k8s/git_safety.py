@@ -51,6 +51,7 @@ class DestinationVerdict:
     gitignore_line: str | None = None  # when unsafe: the line that fixes it
     gitignore_file: Path | None = None
     git_failed_in: Path | None = None  # when git could not answer: the directory it was asked in
+    asked_in: Path | None = None  # when git named ``work_tree``: the directory it was asked in
 
 
 def git_executable() -> str | None:
@@ -124,15 +125,16 @@ def check_destination(path: Path) -> DestinationVerdict:
         return DestinationVerdict(path, False, note=f"git could not tell whether {path} would be "
                                   f"committed: {err}", git_failed_in=anchor)
     if result.returncode == 0:
-        return DestinationVerdict(path, True, top, note=f"{relative.as_posix()} is ignored by git in {top}")
+        return DestinationVerdict(path, True, top, note=f"{relative.as_posix()} is ignored by git in {top}",
+                                  asked_in=anchor)
     if result.returncode != 1:  # 1: not ignored; anything else: check-ignore itself failed
         error = result.stderr.decode("utf-8", "replace").strip()
-        return DestinationVerdict(path, False, top, git_failed_in=anchor,
+        return DestinationVerdict(path, False, top, git_failed_in=anchor, asked_in=anchor,
                                   note=f"git could not tell whether {path} would be committed: "
                                        + (error.splitlines()[-1] if error else
                                           f"git check-ignore exited {result.returncode}"))
     return DestinationVerdict(path, False, top, gitignore_line=gitignore_line(relative),
-                              gitignore_file=top / ".gitignore")
+                              gitignore_file=top / ".gitignore", asked_in=anchor)
 
 
 def carries_session(document: object) -> bool:
@@ -150,8 +152,8 @@ def looks_like_session_secret(raw: bytes) -> bool:
     """Parse ``raw`` as YAML/JSON documents; True when one is a Secret carrying a session key."""
     if b"Secret" not in raw or not any(k.encode() in raw for k in SESSION_KEYS):
         return False
-    try:
-        documents = list(yaml.safe_load_all(raw.decode("utf-8")))
+    try:  # libyaml's parser when PyYAML has it (the same documents, several times faster), else PyYAML's own
+        documents = list(yaml.load_all(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return False
     for document in documents:
@@ -229,28 +231,44 @@ def _working_copy(top: Path, name: str) -> bytes | None:
 def work_trees_to_scan(project: Path, destination_top: Path | None) -> list[Path]:
     """The project, and the work tree the Secret goes into when that is another one: a Secret
     committed beside the destination (an older capture in the same infra repository) leaks too."""
+    return [root for root, _ in scan_plan(project, destination_top)]
+
+
+def scan_plan(project: Path, destination_top: Path | None,
+              asked_in: Path | None = None) -> list[tuple[Path, Path | None]]:
+    """:func:`work_trees_to_scan`, each with the top of its work tree when git already said it
+    (None: not asked yet, or git could not answer); pass it on as ``tracked_session_secrets(root, top)``.
+    ``asked_in``: where git was asked for ``destination_top`` (``DestinationVerdict.asked_in``);
+    when the project's question would be asked there too, its answer is that one."""
     if destination_top is None:
-        return [project]
+        return [(project, None)]
     git = git_executable()
     try:
-        project_top = work_tree_of(project, git) if git else None
+        if asked_in is not None and existing_ancestor(Path(project)) == asked_in:
+            project_top = Path(destination_top)
+        else:
+            project_top = work_tree_of(project, git) if git else None
     except GitError:  # the project's own scan reports it
         project_top = None
     same = project_top is not None and project_top.resolve() == Path(destination_top).resolve()
-    return [project] if same else [project, Path(destination_top)]
+    if same:
+        return [(project, project_top)]
+    return [(project, project_top), (Path(destination_top), Path(destination_top).resolve())]
 
 
-def tracked_session_secrets(project: Path) -> tuple[list[str], str]:
+def tracked_session_secrets(project: Path, top: Path | None = None) -> tuple[list[str], str]:
     """(tracked files of ``project``'s git that are Secrets with session keys, note).
 
     A file counts when what git holds for it (the index) or its working copy is such a Secret:
-    deleting a committed Secret from disk does not take it out of git.
+    deleting a committed Secret from disk does not take it out of git. ``top``: the top of
+    ``project``'s work tree when the caller already has it from git (:func:`scan_plan`).
     """
     git = git_executable()
     if git is None:
         return [], "git was not found on PATH, so tracked files could not be checked"
     try:
-        top = work_tree_of(project, git)
+        if top is None:
+            top = work_tree_of(project, git)
         if top is None:
             return [], f"{project} is not inside a git work tree"
         listed = _git(git, top, "ls-files", "-s", "-z")
@@ -262,9 +280,16 @@ def tracked_session_secrets(project: Path) -> tuple[list[str], str]:
         on_disk = _candidates(git, top, cached=False)
     except GitError as err:
         return [], f"{SCAN_FAILED} {project}: {err}"
-    found = {name for name, versions in staged.items() if any(looks_like_session_secret(raw) for raw in versions)}
+    judged: dict[bytes, bool] = {}  # a working copy is mostly what the index holds: each content parsed once
+
+    def session_secret(raw: bytes) -> bool:
+        if raw not in judged:
+            judged[raw] = looks_like_session_secret(raw)
+        return judged[raw]
+
+    found = {name for name, versions in staged.items() if any(session_secret(raw) for raw in versions)}
     for name in on_disk:
-        raw = _working_copy(top, name)
-        if name not in found and raw is not None and looks_like_session_secret(raw):
+        raw = _working_copy(top, name) if name not in found else None
+        if raw is not None and session_secret(raw):
             found.add(name)
     return sorted(found), f"{count} tracked files scanned in {top} (as git holds them and as they are on disk)"

@@ -29,7 +29,7 @@ from claude_session_tokens.core.findings import (
 from claude_session_tokens.core.platforms import is_windows
 from claude_session_tokens.core.remedy import RUN_AGAIN, icacls_grant, quoted
 from claude_session_tokens.k8s.destination import run_destination_problem
-from claude_session_tokens.k8s.git_safety import check_destination
+from claude_session_tokens.k8s.git_safety import DestinationVerdict, check_destination
 from claude_session_tokens.k8s.manifest import (
     SecretInfo,
     build_secret,
@@ -155,8 +155,12 @@ def blocked(reasons: list[str]) -> Finding:
     )
 
 
-def git_refusal(path: Path) -> Finding | None:
-    verdict = check_destination(path)
+def git_refusal(path: Path, verdict: DestinationVerdict | None = None) -> Finding | None:
+    """Why the Secret may not be written to ``path`` as far as git is concerned (None: it may).
+    ``verdict``: git's answer for ``path`` already given in this run (test_35 asks, the render
+    step reuses it); asked here when it is missing or was about another path."""
+    if verdict is None or verdict.path != Path(path).absolute():
+        verdict = check_destination(path)
     if verdict.safe:
         return None
     if verdict.gitignore_line is None:
@@ -204,7 +208,7 @@ def render(session: SessionUnderTest, gate_reasons: list[str]) -> RenderResult:
         raise FindingError(Finding(cause=f"The Secret was not written: {overwrite.split(' Fix: ')[0]}",
                                    why="the earlier file, and the session, are left as they were.",
                                    remedy=overwrite.split(" Fix: ")[-1]))
-    refusal = git_refusal(path)
+    refusal = git_refusal(path, getattr(session, "git_verdict", None))
     if refusal:
         raise FindingError(refusal)
     try:

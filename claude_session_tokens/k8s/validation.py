@@ -12,9 +12,8 @@ Messages name fields and rules, never values: the manifest's data carries the to
 from __future__ import annotations
 
 import re
+from types import ModuleType
 
-import kubernetes_validate
-from kubernetes_validate import utils as kv_utils
 from packaging.version import InvalidVersion, Version
 
 from claude_session_tokens.core.findings import Finding, FindingError
@@ -25,13 +24,23 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _PLACEHOLDER = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$|^\$[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def _kv() -> tuple[ModuleType, ModuleType]:
+    """kubernetes-validate and its ``utils``, imported by the first validation, not with this module:
+    with jsonschema it is the largest import of a run, and most importers never validate."""
+    import kubernetes_validate
+    from kubernetes_validate import utils as kv_utils
+
+    return kubernetes_validate, kv_utils
+
+
 def known_versions() -> list[str]:
     """The Kubernetes versions (X.Y.Z) whose schemas the installed kubernetes-validate ships."""
-    return sorted(set(kv_utils.all_versions()), key=Version)
+    return sorted(set(_kv()[1].all_versions()), key=Version)
 
 
 def resolve_version(requested: str | None) -> str:
     """The schema version to validate against: ``requested`` (X.Y or X.Y.Z) or the newest known."""
+    kubernetes_validate, _ = _kv()
     known = known_versions()
     if not requested:
         return kubernetes_validate.latest_version()
@@ -72,6 +81,7 @@ def size_problem(data_bytes: int) -> str | None:
 
 def schema_problem(manifest: dict, version: str) -> str | None:
     """Strict schema validation; the message names the field and the rule, never the value."""
+    kubernetes_validate, kv_utils = _kv()
     try:
         kubernetes_validate.validate(manifest, version, strict=True)
     except kubernetes_validate.ValidationError as err:
@@ -103,4 +113,4 @@ def validate_secret(manifest: dict, data_bytes: int, requested_version: str | No
             remedy="fix the options named above (--secret-name, --namespace, --include) and run again",
             details=tuple(problems),
         ))
-    return kv_utils.major_minor(version)
+    return _kv()[1].major_minor(version)

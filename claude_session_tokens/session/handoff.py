@@ -41,13 +41,13 @@ from claude_session_tokens.core.platforms import is_macos, is_windows
 from claude_session_tokens.core.remedy import LOG_IN, Spelling, current, suite
 from claude_session_tokens.core.shown_values import shown_list
 from claude_session_tokens.session import credentials as creds
-from claude_session_tokens.session import keychain
 from claude_session_tokens.session.discovery import CREDENTIALS_FILE
 from claude_session_tokens.session.files import READ_LIMIT
-from claude_session_tokens.session.keychain import KeychainCredentialSource
 from claude_session_tokens.session.sources import FileCredentialSource
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the Keychain (macOS) is imported when a hand-off needs it
+    from claude_session_tokens.session import keychain
+    from claude_session_tokens.session.keychain import KeychainCredentialSource
     from claude_session_tokens.suite.session import SessionUnderTest
 
 OPTION = "--hand-off"
@@ -269,6 +269,8 @@ UNLOCK = "security unlock-keychain ~/Library/Keychains/login.keychain-db"
 def remove_keychain_item(source: KeychainCredentialSource, captured: Masked[bytes],
                          environ: Mapping[str, str], security: str | None = None) -> HandOff:
     """Delete the Keychain item the session was read from, if it still holds exactly ``captured``."""
+    from claude_session_tokens.session import keychain
+
     if security is None:
         security = shutil.which("security", path=environ.get("PATH"))
     where = source.label
@@ -310,6 +312,8 @@ def hand_off(session: SessionUnderTest, secret_path: Path, secret_text: str, sec
     Only when the Secret was synced to disk and reads back as ``secret_text``; otherwise, and
     on any doubt, this machine's copy stays and the result says how to remove it by hand.
     """
+    from claude_session_tokens.session.keychain import KeychainCredentialSource
+
     platform = session.platform
     try:
         location = session.location

@@ -102,6 +102,9 @@ class SessionUnderTest:
         # the RenderResult once its Secret is on disk: a stop after the write (during the hand-off)
         # must report the Secret written, not "nothing was written"
         self.written: Any = None
+        # git's answer about the Secret's destination (git_safety.DestinationVerdict), asked once
+        # per run by test_35 and reused by the render step
+        self.git_verdict: Any = None
 
     def known(self, key: str) -> Any:  # noqa: ANN401 - the part named by key: its type follows the key
         """A part already computed (``"cli"``, ``"oauth"``, ...), or None: never computes it."""
