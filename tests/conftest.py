@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -10,6 +11,13 @@ from helpers.profiles import ProfileBuilder
 from helpers.runner import ChecksRunner
 
 pytest_plugins = ["pytester"]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core. Much of this suite waits rather than computes (child
+    processes at their time limits, the real CLI, pseudo-terminals), so a second worker per core
+    fills that time; more than two made the pod tier's real CLI miss its refresh answer under load."""
+    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.fixture

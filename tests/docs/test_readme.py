@@ -17,7 +17,7 @@ def _first_screen_commands() -> list[str]:
 def test_the_first_screen_gives_the_two_commands():
     main_job, tests = _first_screen_commands()
     assert main_job.endswith("python render_secret.py") and "pip install -e ." in main_job
-    assert tests.endswith("python -m pytest tests -n auto") and "npm install" in tests
+    assert tests.endswith("python -m pytest tests -n auto --dist worksteal") and "npm install" in tests
     assert 'pip install -e ".[test]"' in tests  # the test extra brings pytest-xdist, which -n needs
     assert README.index(tests) < 1500, "the two commands must be on the first screen"
 
