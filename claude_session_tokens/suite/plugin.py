@@ -13,6 +13,10 @@ pytest's short failure form (never a traceback, so never a local variable holdin
 records ``requirement``/``remedy``/``warning`` properties for the JUnit XML, and at the end
 prints and writes the table of every FR and SC of the spec. The run's state is one
 :class:`~claude_session_tokens.suite.run_state.RunState` (:func:`run_state`).
+
+PYTEST_DONT_REWRITE: this module holds no ``assert``; ``render_secret.py`` imports it before
+``pytest.main`` loads it as a plugin, and pytest would otherwise warn in every such run's report
+that it cannot rewrite an imported module.
 """
 
 from __future__ import annotations
