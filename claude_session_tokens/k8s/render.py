@@ -22,6 +22,7 @@ import yaml
 from claude_session_tokens.core.atomic import nearest_existing, write_atomically
 from claude_session_tokens.core.findings import (
     BUG_REPORT,
+    Blocker,
     Finding,
     FindingError,
     os_reason,
@@ -144,7 +145,7 @@ def prepare(session: SessionUnderTest, captured_at: datetime | None = None) -> R
     )
 
 
-def blocked(reasons: list[str]) -> Finding:
+def blocked(reasons: list[Blocker]) -> Finding:
     return Finding(
         cause="The Secret was not rendered: not every check of this run passed.",
         why="a Secret is only written for a session whose every requirement was proven; "
@@ -193,7 +194,7 @@ def write_remedy(path: Path, exc: OSError) -> str:
     return f"free disk space where {existing} is, or pass --secret-out PATH on another disk"
 
 
-def render(session: SessionUnderTest, gate_reasons: list[str]) -> RenderResult:
+def render(session: SessionUnderTest, gate_reasons: list[Blocker]) -> RenderResult:
     """The whole step; raises :class:`FindingError` and writes nothing when anything is wrong."""
     if gate_reasons:
         raise FindingError(blocked(gate_reasons))
